@@ -25,7 +25,7 @@ enum {
 };
 
 struct dc_env {
-  uint32_t size, version;
+  uint32_t struct_size, version;
   int (*open)(dc_env *env, const char *path, int mode, dc_file **out, dc_error *err);
   /* pread: *got < n only at end of file. */
   int (*read)(dc_env *env, dc_file *f, uint64_t off, size_t n, char *buf, size_t *got,
