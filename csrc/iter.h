@@ -40,3 +40,13 @@ dc_iter *dc_iter_empty(int code, const char *msg);
 dc_iter *dc_merge_iter_new(dc_iter **children, int n);
 
 #endif
+
+/* Concatenate n children that hold disjoint, ascending key ranges (the files
+ * of one level >= 1). Child i is opened lazily by open_child(arg, i) when the
+ * iterator reaches it, and destroyed when it leaves it; largest[i] (length
+ * largest_len[i]) is child i's largest internal key, used to pick the child
+ * for a seek. The arrays must outlive the iterator; release(arg) (may be
+ * NULL) runs when the iterator is destroyed. */
+dc_iter *dc_concat_iter_new(int n, dc_iter *(*open_child)(void *arg, int i), void *arg,
+                            const char *const *largest, const size_t *largest_len,
+                            void (*release)(void *arg));
