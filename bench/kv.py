@@ -118,6 +118,9 @@ class Adapter:
     def stats(self):
         return None
 
+    def runtime_info(self):
+        return {}
+
 
 class DyncoreAdapter(Adapter):
     name = "dyncore"
@@ -137,6 +140,9 @@ class DyncoreAdapter(Adapter):
                               memtable_bytes=a.memtable_bytes)
         self.put, self.get, self.write_chunk = db.put, db.get, db.write_batch
         self.scan_iter = lambda k: db.scan(start=k)
+
+    def runtime_info(self):
+        return {"compression": getattr(self.db, "compression", "?")}
 
     def compact(self):
         self.db.compact()
@@ -496,6 +502,7 @@ def child(spec_path: str, out_path: str):
     if any(w in wl for w in ("fillrandom",) + MAIN_WORKLOADS):
         main = base / "main"
         ad = cls(a, main, durable=False)
+        res["info"].update(ad.runtime_info())
         if "fillrandom" in wl:
             put = ad.put
             fk, fv = data.fill_keys, data.fill_vals
