@@ -332,10 +332,11 @@ static int run_compaction(dc_db *db, compaction *c, dc_error *err) {
     pthread_mutex_unlock(&db->mu);
     rc = dc_install_edit(db, &e, log, err);
     pthread_mutex_unlock(&db->install_mu);
-    if (!rc)
-      for (int i = 0; i < e.nadded; i++) e.added[i]->obsolete_delete = 0;
+    /* Installed, or perhaps named by a manifest that failed half-way: keep
+     * the outputs either way (recovery removes files no manifest names). */
+    for (int i = 0; i < e.nadded; i++) e.added[i]->obsolete_delete = 0;
   }
-  dc_vedit_free(&e); /* on failure this deletes the uninstalled outputs */
+  dc_vedit_free(&e); /* if the install was never tried, this deletes the outputs */
   return rc;
 }
 

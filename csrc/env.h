@@ -60,10 +60,6 @@ static inline const char *dc_file_path(dc_file *f) { return f ? *(char *const *)
 
 /* Read a whole small file into a malloc'd buffer. */
 int dc_env_read_all(dc_env *env, const char *path, char **data, size_t *len, dc_error *err);
-/* Write data to path atomically: write tmp, sync, rename, sync dir. */
-int dc_env_write_atomic(dc_env *env, const char *dir, const char *name, const void *data,
-                        size_t len, dc_error *err);
-
 /* ---- the fault-injecting environment (env_fault.c) ----
  * Wraps a base env. Counts every call by kind; can fail the Nth call of a kind
  * (or of any kind) with EIO or ENOSPC, once or persistently from then on; can

@@ -2,7 +2,7 @@
  *
  * Entry: one skiplist node per (key, seq, kind); its key is the internal key
  * (user key + 8-byte trailer) and its extra bytes are varint32 vlen + value.
- * A delete stores an empty value.
+ * A delete stores an empty value (any value passed with it is ignored).
  *
  * Ownership: the memtable owns its arena; every key and value pointer handed
  * out points into it and stays valid while a reference is held. Iterators
@@ -58,6 +58,7 @@ int dc_mem_add(dc_memtable *m, uint64_t seq, int kind, const char *key, size_t k
   /* Out-of-contract input is refused, not trusted: a bad trailer would corrupt
    * the order of everything after it. */
   if (seq > DC_MAX_SEQ || (kind != DC_KIND_PUT && kind != DC_KIND_DEL)) return DC_INVALID;
+  if (kind == DC_KIND_DEL) vlen = 0; /* a tombstone has no value, whatever was passed */
   if (klen > UINT32_MAX - 8 || vlen > UINT32_MAX) return DC_INVALID;
   size_t iklen = klen + 8;
   dc_sl_node *n = dc_sl_alloc(&m->list, iklen, (size_t)dc_varint_len(vlen) + vlen);

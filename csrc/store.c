@@ -320,7 +320,8 @@ static int flush_imm(dc_db *db, dc_error *err) {
     pthread_mutex_lock(&db->install_mu);
     rc = dc_install_edit(db, &e, new_log, err);
     pthread_mutex_unlock(&db->install_mu);
-    if (rc && f) f->obsolete_delete = 1;
+    /* On failure f stays on disk: the new manifest may name it (see
+     * dc_manifest_write); recovery removes it if not. */
     dc_vedit_free(&e);
   }
   pthread_mutex_lock(&db->mu);

@@ -354,15 +354,32 @@ int dc_manifest_write(dc_env *env, const char *dir, uint64_t manifest_number,
     if (!rc) rc = crc;
   }
   dc_buf_free(&b);
-  if (!rc) {
-    char cur[80];
-    int n = snprintf(cur, sizeof cur, "%s\n", name);
-    rc = dc_env_write_atomic(env, dir, "CURRENT", cur, (size_t)n, err);
-  }
   if (rc) {
     env->remove(env, path, NULL);
     return rc;
   }
+  /* Point CURRENT at it: write CURRENT.tmp, sync, rename, sync the directory.
+   * Once the rename is done CURRENT may name the new manifest even if a later
+   * step fails, so from then on nothing is removed. */
+  char cur[80], tmp[4096], dst[4096];
+  int n = snprintf(cur, sizeof cur, "%s\n", name);
+  snprintf(tmp, sizeof tmp, "%s/CURRENT.tmp", dir);
+  snprintf(dst, sizeof dst, "%s/CURRENT", dir);
+  rc = env->open(env, tmp, DC_OPEN_WRITE, &f, err);
+  if (!rc) {
+    rc = env->append(env, f, cur, (size_t)n, err);
+    if (!rc) rc = env->sync(env, f, err);
+    int crc = env->close(env, f, rc ? NULL : err);
+    if (!rc) rc = crc;
+  }
+  if (!rc) rc = env->rename(env, tmp, dst, err);
+  if (rc) {
+    env->remove(env, tmp, NULL);
+    env->remove(env, path, NULL);
+    return rc;
+  }
+  rc = env->sync_dir(env, dir, err);
+  if (rc) return rc;
   if (prev_manifest && prev_manifest != manifest_number) {
     snprintf(path, sizeof path, "%s/MANIFEST-%06" PRIu64, dir, prev_manifest);
     env->remove(env, path, NULL);

@@ -89,7 +89,9 @@ typedef struct dc_manifest_state {
 } dc_manifest_state;
 
 /* Write MANIFEST-<manifest_number> for v and st, then point CURRENT at it.
- * The previous manifest file (if any) is removed afterwards. */
+ * The previous manifest file (if any) is removed afterwards. On an error the
+ * new manifest may or may not be the live one (a failure after CURRENT's
+ * rename): callers must then keep every file either manifest names. */
 int dc_manifest_write(dc_env *env, const char *dir, uint64_t manifest_number,
                       uint64_t prev_manifest, const dc_version *v,
                       const dc_manifest_state *st, dc_error *err);

@@ -123,12 +123,13 @@ class Engine(_core.DB):
         self._open(os.fspath(path), options, self.zstd_library)
 
     def stats(self) -> dict:
-        """The engine's statistics (dc_stats), plus the binding's compression
-        setting: "compression" is "zstd:<level>" or "off", "zstd_library" the
-        shared object in use (None: compression is off)."""
+        """The engine's statistics (dc_stats) as a dict, plus the binding's
+        compression setting: "compression_codec" is "zstd:<level>" or "off"
+        (off when compression_level is 0 or no zstd library was found),
+        "zstd_library" the shared object given to the engine (or None)."""
         stats = json.loads(self.stats_json())
-        stats.setdefault("compression", self.compression)
-        stats.setdefault("zstd_library", self.zstd_library)
+        stats["compression_codec"] = self.compression
+        stats["zstd_library"] = self.zstd_library
         return stats
 
     def __repr__(self):

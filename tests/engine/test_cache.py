@@ -96,35 +96,34 @@ def test_budget_respected_and_lru_evicts_oldest():
     assert sorted(deleted) == list(range(1, 1001))
 
 
+M64 = (1 << 64) - 1
+
+
+def shard_of(fid: int, off: int) -> int:
+    """cache.c's shard choice (top 4 bits of a mix of the key), to pick keys
+    that compete for one shard's budget."""
+    h = ((fid * 0x9E3779B97F4A7C15) & M64) ^ ((off + 0x632BE59BD9B4E019) & M64)
+    h ^= h >> 33
+    h = (h * 0xFF51AFD7ED558CCD) & M64
+    h ^= h >> 33
+    h = (h * 0xC4CEB9FE1A85EC53) & M64
+    h ^= h >> 33
+    return h >> 60
+
+
 def test_lookup_refreshes_recency():
     c = lib.dc_cache_new(16 * 300)  # 300 bytes per shard
-    # find three keys of one shard by probing: fill a shard and watch evictions
-    insert(c, 1, 0, 1, 100)
-    keys = [(1, 0)]
-    off = 1
-    while len(keys) < 4:
-        before = stats(c).evictions
-        insert(c, 1, off, off + 1000, 1)  # tiny charge: never evicts
-        lib.dc_cache_erase_file(c, 1) if False else None
-        off += 1
-        if len(keys) < 4:
-            pass
-        break
-    lib.dc_cache_free(c)
-    # a direct test on a single-entry budget per shard
-    c = lib.dc_cache_new(16 * 250)
-    same_shard = []
-    # keys with equal shard: try offsets until 3 of them evict each other
-    base = 10
-    insert(c, 99, base, 1, 100)
-    cand = 11
-    while len(same_shard) < 2 and cand < 100000:
-        insert(c, 99, cand, cand, 100)
-        insert(c, 99, cand + 10**7, 0, 0)  # no-op-ish filler, charge 0
-        if lookup(c, 99, base) == 1 and stats(c).usage % 1000 >= 0:
-            pass
-        cand += 1
-        break
+    offs = [o for o in range(1000) if shard_of(5, o) == 3][:4]
+    a, b, d, e = offs
+    insert(c, 5, a, 1, 100)
+    insert(c, 5, b, 2, 100)
+    insert(c, 5, d, 3, 100)
+    assert lookup(c, 5, a) == 1  # a is now the most recent
+    insert(c, 5, e, 4, 100)  # evicts b, the least recently used
+    assert deleted == [2]
+    assert lookup(c, 5, b) is None
+    assert [lookup(c, 5, o) for o in (a, d, e)] == [1, 3, 4]
+    assert stats(c).evictions == 1
     lib.dc_cache_free(c)
 
 

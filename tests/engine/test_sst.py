@@ -1,0 +1,830 @@
+"""Sorted string tables (sst_builder.c, sst_reader.c, transform.c) against a
+Python model: gets at snapshots, iteration, compression, damage."""
+import bisect
+import os
+import random
+import struct
+import threading
+
+import pytest
+
+from tests.cbuild import load
+
+CDEF = """
+typedef struct dc_error { int code; char message[512]; } dc_error;
+typedef struct dc_buf { char *data; size_t len, cap; } dc_buf;
+typedef struct dc_iter dc_iter;
+typedef struct dc_iter_vt {
+  int (*valid)(dc_iter *it);
+  void (*seek_first)(dc_iter *it);
+  void (*seek_last)(dc_iter *it);
+  void (*seek)(dc_iter *it, const char *ikey, size_t n);
+  void (*next)(dc_iter *it);
+  void (*prev)(dc_iter *it);
+  const char *(*key)(dc_iter *it, size_t *n);
+  const char *(*value)(dc_iter *it, size_t *n);
+  int (*status)(dc_iter *it, dc_error *err);
+  void (*destroy)(dc_iter *it);
+} dc_iter_vt;
+struct dc_iter { const dc_iter_vt *vt; };
+
+typedef struct dc_file dc_file;
+typedef struct dc_env dc_env;
+struct dc_env {
+  uint32_t struct_size, version;
+  int (*open)(dc_env *env, const char *path, int mode, dc_file **out, dc_error *err);
+  int (*read)(dc_env *env, dc_file *f, uint64_t off, size_t n, char *buf, size_t *got,
+              dc_error *err);
+  int (*append)(dc_env *env, dc_file *f, const void *data, size_t n, dc_error *err);
+  int (*sync)(dc_env *env, dc_file *f, dc_error *err);
+  int (*size)(dc_env *env, dc_file *f, uint64_t *out, dc_error *err);
+  int (*truncate)(dc_env *env, dc_file *f, uint64_t len, dc_error *err);
+  int (*close)(dc_env *env, dc_file *f, dc_error *err);
+  int (*rename)(dc_env *env, const char *from, const char *to, dc_error *err);
+  int (*remove)(dc_env *env, const char *path, dc_error *err);
+  int (*list)(dc_env *env, const char *dir, char ***names, int *count, dc_error *err);
+  int (*mkdir)(dc_env *env, const char *path, dc_error *err);
+  int (*sync_dir)(dc_env *env, const char *path, dc_error *err);
+  int (*lock)(dc_env *env, const char *path, dc_file **out, dc_error *err);
+  int (*unlock)(dc_env *env, dc_file *lock, dc_error *err);
+  int (*exists)(dc_env *env, const char *path);
+  void (*destroy)(dc_env *env);
+  void *state;
+};
+dc_env *dc_env_posix(void);
+int dc_err_set(dc_error *err, int code, const char *fmt, ...);
+
+typedef struct dc_cache dc_cache;
+dc_cache *dc_cache_new(size_t capacity_bytes);
+void dc_cache_free(dc_cache *c);
+typedef struct dc_cache_stats {
+  uint64_t hits, misses, inserts, evictions;
+  size_t usage, capacity;
+} dc_cache_stats;
+void dc_cache_get_stats(dc_cache *c, dc_cache_stats *s);
+
+typedef struct dc_transform { int zstd_level; } dc_transform;
+int dc_zstd_load(const char *library_path, dc_error *err);
+int dc_zstd_available(void);
+int dc_transform_encode(const dc_transform *t, const char *raw, size_t len, dc_buf *out,
+                        dc_error *err);
+int dc_transform_decode(const char *stored, size_t len, const char **raw, size_t *raw_len,
+                        int *owned, const char *file, uint64_t offset, dc_error *err);
+
+typedef struct dc_sst_options {
+  size_t block_bytes;
+  int restart_interval;
+  int bloom_bits_per_key;
+  dc_transform transform;
+} dc_sst_options;
+typedef struct dc_sst_meta {
+  uint64_t file_size;
+  uint64_t entries;
+  char *smallest, *largest;
+  size_t smallest_len, largest_len;
+  uint64_t min_seq, max_seq;
+} dc_sst_meta;
+void dc_sst_meta_free(dc_sst_meta *m);
+typedef struct dc_sst_builder dc_sst_builder;
+int dc_sst_builder_new(dc_env *env, const char *path, const dc_sst_options *opt,
+                       dc_sst_builder **out, dc_error *err);
+int dc_sst_builder_add(dc_sst_builder *b, const char *ikey, size_t klen, const char *val,
+                       size_t vlen, dc_error *err);
+uint64_t dc_sst_builder_entries(const dc_sst_builder *b);
+uint64_t dc_sst_builder_size(const dc_sst_builder *b);
+int dc_sst_builder_finish(dc_sst_builder *b, dc_sst_meta *meta, dc_error *err);
+void dc_sst_builder_abandon(dc_sst_builder *b);
+typedef struct dc_sst dc_sst;
+int dc_sst_open(dc_env *env, const char *path, uint64_t file_number, dc_cache *cache,
+                int paranoid, dc_sst **out, dc_error *err);
+void dc_sst_close(dc_sst *t);
+int dc_sst_get(dc_sst *t, const char *ukey, size_t ulen, uint64_t snap_seq, int *result,
+               dc_buf *val, dc_error *err);
+int dc_sst_may_contain(dc_sst *t, const char *ukey, size_t ulen);
+dc_iter *dc_sst_iter(dc_sst *t);
+uint64_t dc_sst_file_size(const dc_sst *t);
+typedef struct dc_sst_read_stats { uint64_t bloom_useful; uint64_t blocks_read; } dc_sst_read_stats;
+void dc_sst_get_read_stats(dc_sst_read_stats *s);
+void free(void *);
+"""
+SOURCES = ["block_builder.c", "block_reader.c", "bloom.c", "transform.c", "cache.c",
+           "sst_builder.c", "sst_reader.c", "env.c", "env_posix.c", "status.c", "xxh64.c"]
+ffi, lib = load(CDEF, SOURCES)
+
+DC_OK, DC_NOTFOUND, DC_CORRUPT, DC_IOERR, DC_MISUSE, DC_INVALID = 0, 1, 2, 3, 7, 9
+MISS, FOUND, DELETED = 0, 1, 2
+PUT, DEL = 1, 0
+MAX_SEQ = (1 << 56) - 1
+
+
+def zstd_path() -> str:
+    import backports.zstd._zstd as z
+
+    return z.__file__
+
+
+def load_zstd():
+    err = ffi.new("dc_error *")
+    assert lib.dc_zstd_load(zstd_path().encode(), err) == DC_OK, ffi.string(err.message)
+    assert lib.dc_zstd_available()
+
+
+# ---------------------------------------------------------------- model
+
+def ikey(ukey: bytes, seq: int, kind: int) -> bytes:
+    return ukey + struct.pack("<Q", (seq << 8) | kind)
+
+
+def order(k: bytes):
+    return (k[:-8], -struct.unpack("<Q", k[-8:])[0])
+
+
+class Model:
+    """Entries sorted in internal-key order; get(ukey, snap) as the table should answer."""
+
+    def __init__(self, entries):
+        self.entries = sorted(entries, key=lambda e: order(e[0]))
+        self.orders = [order(k) for k, _ in self.entries]
+
+    def get(self, ukey, snap):
+        i = bisect.bisect_left(self.orders, (ukey, -((snap << 8) | 1)))
+        if i == len(self.entries):
+            return MISS, None
+        k, v = self.entries[i]
+        if k[:-8] != ukey:
+            return MISS, None
+        return (FOUND, v) if k[-8] & 0xFF == PUT else (DELETED, None)
+
+    def seek(self, target):
+        return bisect.bisect_left(self.orders, order(target))
+
+
+# ---------------------------------------------------------------- helpers
+
+def opts(block_bytes=4096, restart=16, bloom=10, zstd=0):
+    o = ffi.new("dc_sst_options *")
+    o.block_bytes = block_bytes
+    o.restart_interval = restart
+    o.bloom_bits_per_key = bloom
+    o.transform.zstd_level = zstd
+    return o
+
+
+def build(path, entries, env=None, **kw):
+    """Write entries (sorted already) to path; returns the meta as a dict."""
+    err = ffi.new("dc_error *")
+    b = ffi.new("dc_sst_builder **")
+    rc = lib.dc_sst_builder_new(env or ffi.NULL, str(path).encode(), opts(**kw), b, err)
+    assert rc == DC_OK, ffi.string(err.message)
+    for k, v in entries:
+        rc = lib.dc_sst_builder_add(b[0], k, len(k), v, len(v), err)
+        if rc:
+            lib.dc_sst_builder_abandon(b[0])
+            raise AssertionError(ffi.string(err.message))
+    assert lib.dc_sst_builder_entries(b[0]) == len(entries)
+    m = ffi.new("dc_sst_meta *")
+    rc = lib.dc_sst_builder_finish(b[0], m, err)
+    assert rc == DC_OK, ffi.string(err.message)
+    meta = dict(file_size=m.file_size, entries=m.entries, min_seq=m.min_seq, max_seq=m.max_seq,
+                smallest=ffi.buffer(m.smallest, m.smallest_len)[:] if m.smallest else None,
+                largest=ffi.buffer(m.largest, m.largest_len)[:] if m.largest else None)
+    lib.dc_sst_meta_free(m)
+    return meta
+
+
+class Table:
+    def __init__(self, path, number=1, cache=ffi.NULL, paranoid=0, env=None):
+        self.path = str(path)
+        err = ffi.new("dc_error *")
+        out = ffi.new("dc_sst **")
+        self.rc = lib.dc_sst_open(env or ffi.NULL, self.path.encode(), number, cache, paranoid,
+                                  out, err)
+        self.msg = ffi.string(err.message).decode()
+        self.t = out[0] if self.rc == DC_OK else None
+
+    def get(self, ukey, snap=MAX_SEQ):
+        res = ffi.new("int *")
+        buf = ffi.new("dc_buf *")
+        err = ffi.new("dc_error *")
+        rc = lib.dc_sst_get(self.t, ukey, len(ukey), snap, res, buf, err)
+        v = ffi.buffer(buf.data, buf.len)[:] if buf.data else b""
+        lib.free(buf.data)
+        if rc != DC_OK:
+            return rc, ffi.string(err.message).decode()
+        return res[0], (v if res[0] == FOUND else None)
+
+    def iter(self):
+        return Iter(lib.dc_sst_iter(self.t))
+
+    def close(self):
+        if self.t is not None:
+            lib.dc_sst_close(self.t)
+            self.t = None
+
+
+class Iter:
+    def __init__(self, it):
+        assert it != ffi.NULL
+        self.it, self.vt = it, it.vt
+
+    def valid(self):
+        return bool(self.vt.valid(self.it))
+
+    def key(self):
+        n = ffi.new("size_t *")
+        return ffi.buffer(self.vt.key(self.it, n), n[0])[:]
+
+    def value(self):
+        n = ffi.new("size_t *")
+        p = self.vt.value(self.it, n)
+        return ffi.buffer(p, n[0])[:] if n[0] else b""
+
+    def seek(self, k):
+        self.vt.seek(self.it, k, len(k))
+
+    def status(self):
+        e = ffi.new("dc_error *")
+        rc = self.vt.status(self.it, e)
+        return rc, ffi.string(e.message).decode()
+
+    def forward(self):
+        out = []
+        self.vt.seek_first(self.it)
+        while self.valid():
+            out.append((self.key(), self.value()))
+            self.vt.next(self.it)
+        return out
+
+    def backward(self):
+        out = []
+        self.vt.seek_last(self.it)
+        while self.valid():
+            out.append((self.key(), self.value()))
+            self.vt.prev(self.it)
+        return out
+
+    def close(self):
+        self.vt.destroy(self.it)
+
+
+def read_stats():
+    s = ffi.new("dc_sst_read_stats *")
+    lib.dc_sst_get_read_stats(s)
+    return s.bloom_useful, s.blocks_read
+
+
+def gen_entries(rnd, nkeys, max_versions=3, vlen=(0, 60), seq_start=1):
+    """Distinct user keys, each with 1..max_versions versions (puts and deletes)."""
+    entries = []
+    seq = seq_start
+    ukeys = sorted({b"user%09d" % rnd.randrange(10 * nkeys) for _ in range(nkeys)})
+    for u in ukeys:
+        for _ in range(rnd.randrange(1, max_versions + 1)):
+            seq += rnd.randrange(1, 4)
+            if rnd.random() < 0.2:
+                entries.append((ikey(u, seq, DEL), b""))
+            else:
+                entries.append((ikey(u, seq, PUT), os.urandom(rnd.randrange(*vlen))))
+    entries.sort(key=lambda e: order(e[0]))
+    return entries, seq
+
+
+def check_gets(table, model, rnd, n, max_seq):
+    ukeys = sorted({k[:-8] for k, _ in model.entries})
+    for _ in range(n):
+        r = rnd.random()
+        if r < 0.6:
+            u = rnd.choice(ukeys)
+        elif r < 0.8:
+            u = b"user%09d" % rnd.randrange(10 ** 9)  # mostly absent
+        else:
+            u = rnd.choice(ukeys) + b"\0"  # absent, sorts right after a present key
+        snap = rnd.choice((MAX_SEQ, max_seq, rnd.randrange(max_seq + 1), 0))
+        assert table.get(u, snap) == model.get(u, snap), (u, snap)
+
+
+def half_compressible(rnd, n=100):
+    return rnd.randbytes(n // 2) + bytes(n - n // 2)
+
+
+# ---------------------------------------------------------------- tests
+
+@pytest.mark.parametrize("zstd", [0, 3])
+def test_round_trip_100k(tmp_path, zstd):
+    if zstd:
+        load_zstd()
+    rnd = random.Random(100 + zstd)
+    entries, max_seq = gen_entries(rnd, 60000, vlen=(0, 40))
+    assert len(entries) > 100000
+    path = tmp_path / "000001.sst"
+    meta = build(path, entries, zstd=zstd)
+    assert meta["entries"] == len(entries)
+    assert meta["file_size"] == os.path.getsize(path)
+    assert meta["smallest"] == entries[0][0] and meta["largest"] == entries[-1][0]
+    seqs = [struct.unpack("<Q", k[-8:])[0] >> 8 for k, _ in entries]
+    assert (meta["min_seq"], meta["max_seq"]) == (min(seqs), max(seqs))
+    model = Model(entries)
+    cache = lib.dc_cache_new(8 << 20)
+    t = Table(path, 1, cache)
+    assert t.rc == DC_OK, t.msg
+    assert lib.dc_sst_file_size(t.t) == meta["file_size"]
+    check_gets(t, model, rnd, 20000, max_seq)
+    it = t.iter()
+    assert it.forward() == entries
+    assert it.backward() == entries[::-1]
+    for _ in range(500):
+        k = rnd.choice(entries)[0]
+        target = rnd.choice([k, k[:-8] + b"\0" + k[-8:], ikey(k[:-8], rnd.randrange(max_seq), 1)])
+        i = model.seek(target)
+        it.seek(target)
+        if i == len(entries):
+            assert not it.valid()
+        else:
+            assert it.valid() and (it.key(), it.value()) == entries[i]
+            for j in range(i + 1, min(i + 5, len(entries))):
+                it.vt.next(it.it)
+                assert it.key() == entries[j][0]
+            for j in range(min(i + 4, len(entries) - 1) - 1, max(i - 5, -1), -1):
+                it.vt.prev(it.it)
+                assert it.valid() and it.key() == entries[j][0]
+    assert it.status()[0] == DC_OK
+    it.close()
+    t.close()
+    # the same answers without a cache, and with paranoid checks at open
+    t = Table(path, 1, ffi.NULL, paranoid=1)
+    assert t.rc == DC_OK, t.msg
+    check_gets(t, model, rnd, 2000, max_seq)
+    t.close()
+    lib.dc_cache_free(cache)
+
+
+def test_versions_span_block_boundaries(tmp_path):
+    rnd = random.Random(5)
+    entries = [(ikey(b"a", 1, PUT), b"first")]
+    # 400 versions of "hot" with 100-byte values: ~10 blocks of 4 KiB
+    for seq in range(10, 810, 2):
+        kind = DEL if seq % 14 == 0 else PUT
+        entries.append((ikey(b"hot", seq, kind), b"" if kind == DEL else b"%06d" % seq + rnd.randbytes(94)))
+    entries.append((ikey(b"zz", 5, PUT), b"last"))
+    entries.sort(key=lambda e: order(e[0]))
+    model = Model(entries)
+    path = tmp_path / "t.sst"
+    build(path, entries, block_bytes=4096, restart=4)
+    cache = lib.dc_cache_new(1 << 20)
+    t = Table(path, 9, cache)
+    for snap in range(0, 820):
+        for u in (b"hot", b"a", b"zz", b"ho", b"hotter", b"b"):
+            assert t.get(u, snap) == model.get(u, snap), (u, snap)
+    it = t.iter()
+    assert it.forward() == model.entries
+    assert it.backward() == model.entries[::-1]
+    it.close()
+    t.close()
+    # the same with tiny blocks: every entry its own block
+    build(path, entries, block_bytes=1, restart=1)
+    t = Table(path, 10, cache, paranoid=1)
+    for snap in range(0, 820, 3):
+        assert t.get(b"hot", snap) == model.get(b"hot", snap)
+    it = t.iter()
+    assert it.forward() == model.entries
+    assert it.backward() == model.entries[::-1]
+    it.close()
+    t.close()
+    lib.dc_cache_free(cache)
+
+
+def test_bloom_skips_absent_keys_and_cache_saves_reads(tmp_path):
+    rnd = random.Random(8)
+    entries = [(ikey(b"k%06d" % i, i + 1, PUT), rnd.randbytes(50)) for i in range(20000)]
+    path = tmp_path / "b.sst"
+    build(path, entries)
+    cache = lib.dc_cache_new(64 << 20)
+    t = Table(path, 3, cache)
+    useful0, reads0 = read_stats()
+    absent = [b"x%06d" % i for i in range(5000)]
+    assert all(t.get(u) == (MISS, None) for u in absent)
+    useful1, reads1 = read_stats()
+    assert useful1 - useful0 > 4850  # ~1% false positives
+    assert sum(lib.dc_sst_may_contain(t.t, u, len(u)) for u in absent) < 150
+    assert all(lib.dc_sst_may_contain(t.t, k[:-8], len(k) - 8) for k, _ in entries)
+    for k, v in entries[:2000]:
+        assert t.get(k[:-8]) == (FOUND, v)
+    _, reads2 = read_stats()
+    for k, v in entries[:2000]:
+        assert t.get(k[:-8]) == (FOUND, v)
+    _, reads3 = read_stats()
+    assert reads2 - reads1 > 0 and reads3 == reads2  # second pass: all from the cache
+    s = ffi.new("dc_cache_stats *")
+    lib.dc_cache_get_stats(cache, s)
+    assert s.hits >= 2000 and s.usage > 0
+    t.close()
+    lib.dc_cache_free(cache)
+
+
+def test_no_bloom_filter(tmp_path):
+    entries = [(ikey(b"k%04d" % i, 7, PUT), b"v%d" % i) for i in range(3000)]
+    path = tmp_path / "nb.sst"
+    build(path, entries, bloom=0)
+    t = Table(path)
+    assert t.rc == DC_OK
+    assert t.get(b"k0042") == (FOUND, b"v42")
+    assert t.get(b"k0042", 6) == (MISS, None)
+    assert t.get(b"nope") == (MISS, None)
+    assert lib.dc_sst_may_contain(t.t, b"nope", 4) == 1
+    t.close()
+
+
+def test_empty_table(tmp_path):
+    path = tmp_path / "e.sst"
+    meta = build(path, [])
+    assert meta["entries"] == 0 and meta["smallest"] is None
+    t = Table(path, paranoid=1)
+    assert t.rc == DC_OK, t.msg
+    assert t.get(b"a") == (MISS, None)
+    it = t.iter()
+    assert it.forward() == [] and it.backward() == []
+    it.seek(ikey(b"a", 1, 1))
+    assert not it.valid() and it.status()[0] == DC_OK
+    it.close()
+    t.close()
+
+
+def test_compression_shrinks_half_compressible_values(tmp_path):
+    load_zstd()
+    rnd = random.Random(11)
+    entries = [(ikey(b"key%08d" % i, i + 1, PUT), half_compressible(rnd)) for i in range(20000)]
+    raw = build(tmp_path / "raw.sst", entries, zstd=0)["file_size"]
+    comp = build(tmp_path / "z.sst", entries, zstd=3)["file_size"]
+    ratio = comp / raw
+    print(f"half-compressible 100-byte values: {raw} -> {comp} bytes, ratio {ratio:.3f}")
+    assert ratio < 0.75
+    t = Table(tmp_path / "z.sst")
+    for k, v in entries[::97]:
+        assert t.get(k[:-8]) == (FOUND, v)
+    t.close()
+    # random values do not compress: zstd declines, blocks are stored raw
+    entries = [(ikey(b"key%08d" % i, i + 1, PUT), rnd.randbytes(100)) for i in range(5000)]
+    build(tmp_path / "r1.sst", entries, zstd=0)
+    build(tmp_path / "r2.sst", entries, zstd=3)
+    r1, r2 = regions(tmp_path / "r1.sst"), regions(tmp_path / "r2.sst")
+    assert r1["data"] == r2["data"]  # (the index, with its similar keys, does compress)
+    end = r1["data"][1]
+    assert (tmp_path / "r1.sst").read_bytes()[:end] == (tmp_path / "r2.sst").read_bytes()[:end]
+
+
+def test_transform_round_trip_and_declines():
+    load_zstd()
+    err = ffi.new("dc_error *")
+    t = ffi.new("dc_transform *")
+    for level, data, compressed in [(0, b"a" * 1000, False), (3, b"a" * 1000, True),
+                                    (3, os.urandom(1000), False), (3, b"", False),
+                                    (-5, b"ab" * 5000, True)]:
+        t.zstd_level = level
+        buf = ffi.new("dc_buf *")
+        assert lib.dc_transform_encode(t, data, len(data), buf, err) == DC_OK
+        stored = ffi.buffer(buf.data, buf.len)[:]
+        lib.free(buf.data)
+        steps, raw_len, _ = struct.unpack("<BII", stored[-9:])
+        assert steps == (1 if compressed else 0) and raw_len == len(data)
+        if not compressed:
+            assert stored[:-9] == data
+        raw = ffi.new("char **")
+        rl = ffi.new("size_t *")
+        owned = ffi.new("int *")
+        rc = lib.dc_transform_decode(stored, len(stored), ffi.cast("const char **", raw), rl,
+                                     owned, b"f", 0, err)
+        assert rc == DC_OK
+        assert ffi.buffer(raw[0], rl[0])[:] == data
+        assert owned[0] == (1 if compressed else 0)
+        if owned[0]:
+            lib.free(raw[0])
+
+
+def test_zstd_load_errors():
+    err = ffi.new("dc_error *")
+    # a missing library is an error; an already-loaded zstd stays loaded
+    rc = lib.dc_zstd_load(b"/nonexistent/libzstd.so", err)
+    if not lib.dc_zstd_available():
+        assert rc == DC_INVALID and b"/nonexistent/libzstd.so" in ffi.string(err.message)
+    load_zstd()
+    assert lib.dc_zstd_load(zstd_path().encode(), err) == DC_OK  # idempotent
+
+
+def test_builder_rejects_bad_keys(tmp_path):
+    err = ffi.new("dc_error *")
+    b = ffi.new("dc_sst_builder **")
+    path = tmp_path / "bad.sst"
+    assert lib.dc_sst_builder_new(ffi.NULL, str(path).encode(), ffi.NULL, b, err) == DC_OK
+    k1, k2 = ikey(b"b", 5, PUT), ikey(b"a", 5, PUT)
+    assert lib.dc_sst_builder_add(b[0], k1, len(k1), b"", 0, err) == DC_OK
+    assert lib.dc_sst_builder_add(b[0], k2, len(k2), b"", 0, err) == DC_MISUSE
+    assert b"out of order" in ffi.string(err.message)
+    err = ffi.new("dc_error *")
+    assert lib.dc_sst_builder_add(b[0], k1, len(k1), b"", 0, err) == DC_MISUSE  # equal
+    err = ffi.new("dc_error *")
+    assert lib.dc_sst_builder_add(b[0], b"short", 5, b"", 0, err) == DC_MISUSE
+    assert lib.dc_sst_builder_size(b[0]) > 0
+    lib.dc_sst_builder_abandon(b[0])
+    assert not path.exists()
+
+
+def test_open_missing_or_foreign_files(tmp_path):
+    t = Table(tmp_path / "missing.sst")
+    assert t.rc == DC_NOTFOUND
+    p = tmp_path / "short.sst"
+    p.write_bytes(b"x" * 10)
+    t = Table(p)
+    assert t.rc == DC_CORRUPT and str(p) in t.msg
+    p.write_bytes(os.urandom(5000))
+    t = Table(p)
+    assert t.rc == DC_CORRUPT and str(p) in t.msg and "magic" in t.msg
+
+
+def test_newer_format_version_is_invalid(tmp_path):
+    p = tmp_path / "v.sst"
+    build(p, [(ikey(b"a", 1, PUT), b"x")])
+    d = bytearray(p.read_bytes())
+    assert struct.unpack("<I", d[-16:-12])[0] == 1
+    d[-16:-12] = struct.pack("<I", 2)
+    p.write_bytes(bytes(d))
+    t = Table(p)
+    assert t.rc == DC_INVALID and "version 2" in t.msg and str(p) in t.msg
+
+
+# ---------------------------------------------------------------- damage
+
+def regions(path):
+    """(name, offset range) of each region, from the footer."""
+    d = open(path, "rb").read()
+    foot = d[-48:]
+
+    def varint(p):
+        r = s = 0
+        while True:
+            b = foot[p]
+            r |= (b & 127) << s
+            p += 1
+            s += 7
+            if b < 128:
+                return r, p
+
+    foff, p = varint(0)
+    fsize, p = varint(p)
+    ioff, p = varint(p)
+    isize, p = varint(p)
+    return {"data": (0, foff), "filter": (foff, ioff), "index": (ioff, len(d) - 48),
+            "footer": (len(d) - 48, len(d))}
+
+
+def outcome(path, model, number, cache, env=None):
+    """Open and read everything. Returns 'ok' if every answer matched the
+    model, or the first error (code, message). Never anything else."""
+    t = Table(path, number, cache, env=env)
+    if t.rc != DC_OK:
+        return t.rc, t.msg
+    try:
+        it = t.iter()
+        fwd = it.forward()
+        rc, msg = it.status()
+        if rc != DC_OK:
+            it.close()
+            return rc, msg
+        bwd = it.backward()
+        rc, msg = it.status()
+        it.close()
+        if rc != DC_OK:
+            return rc, msg
+        assert fwd == model.entries and bwd == model.entries[::-1]
+        for u in sorted({k[:-8] for k, _ in model.entries}) + [b"absent", b"user0"]:
+            for snap in (MAX_SEQ, 3, 0):
+                got = t.get(u, snap)
+                if got[0] not in (MISS, FOUND, DELETED):
+                    return got
+                assert got == model.get(u, snap)
+        return "ok"
+    finally:
+        t.close()
+
+
+@pytest.mark.parametrize("zstd", [0, 3])
+def test_every_single_byte_flip_is_detected(tmp_path, zstd):
+    """Flip each byte of a small table in turn: the damage must be reported as
+    DC_CORRUPT naming the file (DC_INVALID for the format version field), and
+    nothing may crash or read out of bounds."""
+    if zstd:
+        load_zstd()
+    rnd = random.Random(21)
+    entries, _ = gen_entries(rnd, 60, max_versions=2, vlen=(0, 30))
+    model = Model(entries)
+    good = tmp_path / "good.sst"
+    build(good, entries, block_bytes=512, restart=4, zstd=zstd)
+    data = good.read_bytes()
+    reg = regions(good)
+    assert all(b > a for a, b in reg.values()), reg
+    bad = tmp_path / "bad.sst"
+    cache = lib.dc_cache_new(1 << 20)
+    assert outcome(good, model, 1, cache) == "ok"
+    version_bytes = range(len(data) - 16, len(data) - 12)
+    for pos in range(len(data)):
+        d = bytearray(data)
+        d[pos] ^= (0x01, 0x80, 0x10, 0xFF)[pos % 4]
+        bad.write_bytes(bytes(d))
+        # a fresh file number per try: cached blocks of an earlier try must not answer
+        res = outcome(bad, model, 1000 + pos, cache)
+        where = [n for n, (a, b) in reg.items() if a <= pos < b]
+        assert res != "ok", (pos, where)
+        code, msg = res
+        if pos in version_bytes:
+            assert code in (DC_INVALID, DC_CORRUPT), (pos, res)
+        else:
+            assert code == DC_CORRUPT, (pos, where, res)
+        assert str(bad) in msg, (pos, msg)
+    lib.dc_cache_free(cache)
+
+
+def test_damage_in_each_region_of_a_large_table(tmp_path):
+    rnd = random.Random(22)
+    entries, _ = gen_entries(rnd, 5000, vlen=(10, 80))
+    model = Model(entries)
+    good = tmp_path / "good.sst"
+    build(good, entries)
+    data = good.read_bytes()
+    reg = regions(good)
+    bad = tmp_path / "bad.sst"
+    for name, (a, b) in reg.items():
+        for pos in {a, (a + b) // 2, b - 1, rnd.randrange(a, b)}:
+            d = bytearray(data)
+            d[pos] ^= 0x40
+            bad.write_bytes(bytes(d))
+            t = Table(bad)
+            if name in ("index", "filter", "footer") and pos not in range(len(data) - 16, len(data) - 12):
+                # index, filter and footer are read and verified at open
+                assert t.rc == DC_CORRUPT and str(bad) in t.msg, (name, pos, t.msg)
+                continue
+            if name == "data":
+                assert t.rc == DC_OK
+                # a get that reaches the damaged block reports it; others answer right
+                seen_corrupt = False
+                for k, _ in entries:
+                    got = t.get(k[:-8])
+                    if got[0] == DC_CORRUPT:
+                        assert str(bad) in got[1]
+                        seen_corrupt = True
+                    else:
+                        assert got == model.get(k[:-8], MAX_SEQ)
+                assert seen_corrupt, (name, pos)
+                it = t.iter()
+                it.forward()
+                rc, msg = it.status()
+                assert rc == DC_CORRUPT and str(bad) in msg
+                it.close()
+            t.close()
+
+
+def test_truncated_files(tmp_path):
+    rnd = random.Random(23)
+    entries, _ = gen_entries(rnd, 200)
+    good = tmp_path / "good.sst"
+    build(good, entries, block_bytes=1024)
+    data = good.read_bytes()
+    bad = tmp_path / "bad.sst"
+    for n in list(range(0, len(data), 97)) + [len(data) - 1, len(data) - 48]:
+        bad.write_bytes(data[:n])
+        t = Table(bad)
+        assert t.rc == DC_CORRUPT and str(bad) in t.msg, n
+    # garbage appended after a good table: the footer is no longer last
+    bad.write_bytes(data + b"\0" * 10)
+    assert Table(bad).rc == DC_CORRUPT
+
+
+# ---------------------------------------------------------------- env faults
+
+class FailingEnv:
+    """The POSIX env with append or sync failing from the Nth call on."""
+
+    def __init__(self, fail_append_at=None, fail_sync=False):
+        self.base = lib.dc_env_posix()
+        self.env = ffi.new("dc_env *")
+        ffi.memmove(self.env, self.base, ffi.sizeof("dc_env"))
+        self.appends = 0
+        self.fail_append_at = fail_append_at
+        self.fail_sync = fail_sync
+
+        @ffi.callback("int(dc_env *, dc_file *, const void *, size_t, dc_error *)")
+        def append(env, f, data, n, err):
+            self.appends += 1
+            if self.fail_append_at is not None and self.appends >= self.fail_append_at:
+                return lib.dc_err_set(err, DC_IOERR, b"append %s: injected", ffi.cast("char **", f)[0])
+            return self.base.append(self.base, f, data, n, err)
+
+        @ffi.callback("int(dc_env *, dc_file *, dc_error *)")
+        def sync(env, f, err):
+            if self.fail_sync:
+                return lib.dc_err_set(err, DC_IOERR, b"sync: injected")
+            return self.base.sync(self.base, f, err)
+
+        self._cbs = (append, sync)
+        self.env.append = append
+        self.env.sync = sync
+
+
+@pytest.mark.parametrize("fault", ["append1", "append3", "sync"])
+def test_finish_failure_removes_partial_file(tmp_path, fault):
+    env = FailingEnv(fail_append_at=int(fault[6:]) if fault.startswith("append") else None,
+                     fail_sync=fault == "sync")
+    rnd = random.Random(30)
+    entries = [(ikey(b"k%06d" % i, 1, PUT), rnd.randbytes(100)) for i in range(8000)]
+    path = tmp_path / "f.sst"
+    err = ffi.new("dc_error *")
+    b = ffi.new("dc_sst_builder **")
+    assert lib.dc_sst_builder_new(env.env, str(path).encode(), opts(), b, err) == DC_OK
+    rc = DC_OK
+    for k, v in entries:
+        rc = lib.dc_sst_builder_add(b[0], k, len(k), v, len(v), err)
+        if rc:
+            break
+    if fault == "append1":
+        assert rc == DC_IOERR  # the first 256 KiB chunk fails during add
+        # the error is sticky: later adds and finish report it too
+        err2 = ffi.new("dc_error *")
+        k = ikey(b"zzz", 1, PUT)
+        assert lib.dc_sst_builder_add(b[0], k, len(k), b"", 0, err2) == DC_IOERR
+    m = ffi.new("dc_sst_meta *")
+    err3 = ffi.new("dc_error *")
+    assert lib.dc_sst_builder_finish(b[0], m, err3) == DC_IOERR
+    assert b"injected" in ffi.string(err3.message)
+    assert m.smallest == ffi.NULL and m.file_size == 0
+    assert not path.exists()
+
+
+class ReadCountingEnv:
+    def __init__(self):
+        self.base = lib.dc_env_posix()
+        self.env = ffi.new("dc_env *")
+        ffi.memmove(self.env, self.base, ffi.sizeof("dc_env"))
+        self.reads = 0
+        self.fail = False
+
+        @ffi.callback("int(dc_env *, dc_file *, uint64_t, size_t, char *, size_t *, dc_error *)")
+        def read(env, f, off, n, buf, got, err):
+            self.reads += 1
+            if self.fail:
+                return lib.dc_err_set(err, DC_IOERR, b"read %s: injected", ffi.cast("char **", f)[0])
+            return self.base.read(self.base, f, off, n, buf, got, err)
+
+        self._cb = read
+        self.env.read = read
+
+
+def test_reads_go_through_env_and_errors_surface(tmp_path):
+    entries = [(ikey(b"k%05d" % i, 1, PUT), b"v" * 50) for i in range(5000)]
+    path = tmp_path / "r.sst"
+    build(path, entries)
+    env = ReadCountingEnv()
+    t = Table(path, env=env.env)
+    assert t.rc == DC_OK
+    assert env.reads == 3  # footer, index, filter
+    assert t.get(b"k00010") == (FOUND, b"v" * 50)
+    assert env.reads == 4  # one data block, no cache
+    env.fail = True
+    rc, msg = t.get(b"k00020")
+    assert rc == DC_IOERR and "injected" in msg
+    it = t.iter()
+    it.forward()
+    assert it.status()[0] == DC_IOERR
+    it.close()
+    t.close()
+
+
+def test_concurrent_readers(tmp_path):
+    load_zstd()
+    rnd = random.Random(40)
+    entries, max_seq = gen_entries(rnd, 20000, vlen=(20, 120))
+    model = Model(entries)
+    path = tmp_path / "c.sst"
+    build(path, entries, zstd=1)
+    cache = lib.dc_cache_new(256 << 10)  # small: blocks come and go
+    t = Table(path, 77, cache)
+    errors = []
+
+    def reader(seed):
+        r = random.Random(seed)
+        try:
+            check_gets(t, model, r, 3000, max_seq)
+            it = t.iter()
+            for _ in range(50):
+                k = r.choice(entries)[0]
+                it.seek(k)
+                assert it.key() == k
+            it.close()
+        except AssertionError as e:
+            errors.append(e)
+
+    ts = [threading.Thread(target=reader, args=(i,)) for i in range(4)]
+    for th in ts:
+        th.start()
+    for th in ts:
+        th.join()
+    assert not errors
+    t.close()
+    lib.dc_cache_free(cache)
