@@ -192,6 +192,12 @@ def build(path, entries, env=None, **kw):
     return meta
 
 
+class DcError(Exception):
+    def __init__(self, code, msg):
+        super().__init__(code, msg)
+        self.code, self.msg = code, msg
+
+
 class Table:
     def __init__(self, path, number=1, cache=ffi.NULL, paranoid=0, env=None):
         self.path = str(path)
@@ -210,7 +216,7 @@ class Table:
         v = ffi.buffer(buf.data, buf.len)[:] if buf.data else b""
         lib.free(buf.data)
         if rc != DC_OK:
-            return rc, ffi.string(err.message).decode()
+            raise DcError(rc, ffi.string(err.message).decode())
         return res[0], (v if res[0] == FOUND else None)
 
     def iter(self):
@@ -597,9 +603,10 @@ def outcome(path, model, number, cache, env=None):
         assert fwd == model.entries and bwd == model.entries[::-1]
         for u in sorted({k[:-8] for k, _ in model.entries}) + [b"absent", b"user0"]:
             for snap in (MAX_SEQ, 3, 0):
-                got = t.get(u, snap)
-                if got[0] not in (MISS, FOUND, DELETED):
-                    return got
+                try:
+                    got = t.get(u, snap)
+                except DcError as e:
+                    return e.code, e.msg
                 assert got == model.get(u, snap)
         return "ok"
     finally:
@@ -666,9 +673,10 @@ def test_damage_in_each_region_of_a_large_table(tmp_path):
                 # a get that reaches the damaged block reports it; others answer right
                 seen_corrupt = False
                 for k, _ in entries:
-                    got = t.get(k[:-8])
-                    if got[0] == DC_CORRUPT:
-                        assert str(bad) in got[1]
+                    try:
+                        got = t.get(k[:-8])
+                    except DcError as e:
+                        assert e.code == DC_CORRUPT and str(bad) in e.msg
                         seen_corrupt = True
                     else:
                         assert got == model.get(k[:-8], MAX_SEQ)
@@ -787,8 +795,9 @@ def test_reads_go_through_env_and_errors_surface(tmp_path):
     assert t.get(b"k00010") == (FOUND, b"v" * 50)
     assert env.reads == 4  # one data block, no cache
     env.fail = True
-    rc, msg = t.get(b"k00020")
-    assert rc == DC_IOERR and "injected" in msg
+    with pytest.raises(DcError) as e:
+        t.get(b"k00020")
+    assert e.value.code == DC_IOERR and "injected" in e.value.msg
     it = t.iter()
     it.forward()
     assert it.status()[0] == DC_IOERR
