@@ -201,26 +201,26 @@ static int bail(dc_dbiter *it) {
 dc_dbiter *dc_dbiter_new(dc_iter *internal, uint64_t snap_seq, const char *lower,
                          size_t lower_len, const char *upper, size_t upper_len,
                          void (*cleanup)(void *arg), void *arg) {
+  /* On failure (out of memory) `internal` is destroyed, as we own it, but
+   * cleanup is not run: arg is still the caller's (api.c relies on this). */
   dc_dbiter *it = calloc(1, sizeof *it);
-  if (it) {
-    it->in = internal;
-    it->snap = snap_seq > DC_MAX_SEQ ? DC_MAX_SEQ : snap_seq;
-    it->cleanup = cleanup;
-    it->arg = arg;
-    it->has_lower = lower != NULL;
-    it->has_upper = upper != NULL;
-    /* dc_buf_append with n = 0 leaves data NULL; reserve 1 so bounds are non-NULL. */
-    if ((lower && (dc_buf_reserve(&it->lower, 1) || dc_buf_append(&it->lower, lower, lower_len))) ||
-        (upper && (dc_buf_reserve(&it->upper, 1) || dc_buf_append(&it->upper, upper, upper_len)))) {
-      dc_dbiter_free(it);
-      return NULL;
-    }
-    return it;
+  if (!it) {
+    if (internal) internal->vt->destroy(internal);
+    return NULL;
   }
-  /* We own `internal` even when we fail. */
-  if (internal) internal->vt->destroy(internal);
-  if (cleanup) cleanup(arg);
-  return NULL;
+  it->in = internal;
+  it->snap = snap_seq > DC_MAX_SEQ ? DC_MAX_SEQ : snap_seq;
+  it->has_lower = lower != NULL;
+  it->has_upper = upper != NULL;
+  /* dc_buf_append with n = 0 leaves data NULL; reserve 1 so bounds are non-NULL. */
+  if ((lower && (dc_buf_reserve(&it->lower, 1) || dc_buf_append(&it->lower, lower, lower_len))) ||
+      (upper && (dc_buf_reserve(&it->upper, 1) || dc_buf_append(&it->upper, upper, upper_len)))) {
+    dc_dbiter_free(it); /* cleanup not set yet */
+    return NULL;
+  }
+  it->cleanup = cleanup;
+  it->arg = arg;
+  return it;
 }
 
 void dc_dbiter_seek(dc_dbiter *it, const char *key, size_t klen) {

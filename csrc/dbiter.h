@@ -18,7 +18,8 @@ typedef struct dc_dbiter dc_dbiter;
 
 /* Takes ownership of `internal`. Bounds are copied; NULL means unbounded.
  * cleanup(arg) (may be NULL) runs on dc_dbiter_free after `internal` is
- * destroyed (the store uses it to unpin memtables and versions). */
+ * destroyed (the store uses it to unpin memtables and versions). Returns NULL
+ * when out of memory: `internal` is then destroyed and cleanup is NOT run. */
 dc_dbiter *dc_dbiter_new(dc_iter *internal, uint64_t snap_seq, const char *lower,
                          size_t lower_len, const char *upper, size_t upper_len,
                          void (*cleanup)(void *arg), void *arg);

@@ -20,7 +20,7 @@ typedef struct dc_env dc_env;
 
 enum {
   DC_OPEN_READ = 0,     /* read-only; must exist */
-  DC_OPEN_WRITE = 1,    /* create or truncate; append-only writes */
+  DC_OPEN_WRITE = 1,    /* create or truncate; writes go to the end (also after truncate) */
   DC_OPEN_APPEND = 2    /* create if missing, writes go to the end */
 };
 
@@ -65,7 +65,8 @@ int dc_env_read_all(dc_env *env, const char *path, char **data, size_t *len, dc_
  * (or of any kind) with EIO or ENOSPC, once or persistently from then on; can
  * simulate a power cut: every file written through it is truncated back to its
  * last synced length, and files created or renamed since the last sync of their
- * directory are undone. */
+ * directory are undone (a replaced rename target comes back with its synced
+ * content). env_fault.c's header has the exact model. */
 enum {
   DC_FAULT_OPEN = 1 << 0,
   DC_FAULT_READ = 1 << 1,
@@ -81,6 +82,8 @@ enum {
   DC_FAULT_ALL = 0x7ff
 };
 
+/* NULL when out of memory. The fault env does not own `base`. lock, unlock,
+ * size and exists pass through uncounted. */
 dc_env *dc_env_fault_new(dc_env *base);
 /* Fail the nth (1-based, counted from now) call whose kind is in kind_mask and
  * whose path contains path_substr (NULL: any path), with errno_value (EIO or

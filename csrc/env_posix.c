@@ -21,7 +21,7 @@ static int px_open(dc_env *env, const char *path, int mode, dc_file **out, dc_er
   (void)env;
   int flags = O_CLOEXEC;
   if (mode == DC_OPEN_READ) flags |= O_RDONLY;
-  else if (mode == DC_OPEN_WRITE) flags |= O_WRONLY | O_CREAT | O_TRUNC;
+  else if (mode == DC_OPEN_WRITE) flags |= O_WRONLY | O_CREAT | O_TRUNC | O_APPEND;
   else flags |= O_WRONLY | O_CREAT | O_APPEND;
   int fd;
   do fd = open(path, flags, 0644); while (fd < 0 && errno == EINTR);

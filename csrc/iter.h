@@ -23,7 +23,8 @@ typedef struct dc_iter_vt {
   void (*prev)(dc_iter *it);                             /* REQUIRES: valid */
   const char *(*key)(dc_iter *it, size_t *n);
   const char *(*value)(dc_iter *it, size_t *n);
-  int (*status)(dc_iter *it, dc_error *err); /* DC_OK or the error (copied into err) */
+  int (*status)(dc_iter *it, dc_error *err); /* DC_OK or the error (copied into err,
+                                                which may be NULL) */
   void (*destroy)(dc_iter *it);
 } dc_iter_vt;
 

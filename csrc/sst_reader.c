@@ -198,11 +198,18 @@ static int open_table(dc_sst *t, dc_error *err) {
                       "sst %s: format version %u is newer than this build reads (%u)", t->path,
                       version, DC_SST_FORMAT);
   if (dc_dec32(f + 36) != 0) return corrupt(err, t, foot_off + 36, "reserved footer field is not 0");
-  uint64_t foff, fsize, ioff, isize;
+  /* The footer has no checksum: its varints must be canonical (a set
+   * continuation bit on a varint's last byte would otherwise read as the same
+   * value), the padding zero, and the handles must fit the geometry below. */
+  uint64_t h[4];
   const char *p = f, *lim = f + 32;
-  if (!(p = dc_get_varint64(p, lim, &foff)) || !(p = dc_get_varint64(p, lim, &fsize)) ||
-      !(p = dc_get_varint64(p, lim, &ioff)) || !(p = dc_get_varint64(p, lim, &isize)))
-    return corrupt(err, t, foot_off, "bad block handles in the footer");
+  for (int i = 0; i < 4; i++) {
+    const char *q = dc_get_varint64(p, lim, &h[i]);
+    if (!q || q - p != dc_varint_len(h[i]))
+      return corrupt(err, t, foot_off + (uint64_t)(p - f), "bad block handle in the footer");
+    p = q;
+  }
+  uint64_t foff = h[0], fsize = h[1], ioff = h[2], isize = h[3];
   for (; p < lim; p++)
     if (*p) return corrupt(err, t, foot_off + (uint64_t)(p - f), "footer padding is not zero");
   /* Geometry: [data][filter][index][footer], each block followed by its trailer. */

@@ -5,7 +5,7 @@ from hypothesis import HealthCheck, settings
 
 settings.register_profile(
     "ci", max_examples=60, stateful_step_count=50, deadline=None,
-    suppress_health_check=[HealthCheck.too_slow],
+    suppress_health_check=[HealthCheck.too_slow], report_multiple_bugs=False,
 )
 settings.register_profile(
     "long", max_examples=2000, stateful_step_count=200, deadline=None,

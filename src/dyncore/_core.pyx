@@ -40,7 +40,7 @@ released); anything else (str, None, int) is a TypeError.
 cimport cython
 from cpython.bytes cimport (PyBytes_AS_STRING, PyBytes_Check, PyBytes_FromStringAndSize,
                             PyBytes_GET_SIZE)
-from cpython.ref cimport PyObject
+from cpython.ref cimport Py_DECREF, PyObject
 from libc.stdint cimport uint32_t, uint64_t
 from libc.string cimport strlen
 from posix.unistd cimport usleep

@@ -220,9 +220,9 @@ cdef class DB:
         cdef dc_error err
         cdef int rc
         cdef dc_db *db
-        if not PyBytes_Check(key) or PyBytes_GET_SIZE(key) > 0xFFFFFFFF:
+        if not _plain_bytes(key):
             key = _coerce_bytes(key, "key")
-        if not PyBytes_Check(value) or PyBytes_GET_SIZE(value) > 0xFFFFFFFF:
+        if not _plain_bytes(value):
             value = _coerce_bytes(value, "value")
         cdef const char *k = PyBytes_AS_STRING(key)
         cdef size_t kn = <size_t>PyBytes_GET_SIZE(key)
@@ -242,7 +242,7 @@ cdef class DB:
         cdef dc_error err
         cdef int rc
         cdef dc_db *db
-        if not PyBytes_Check(key) or PyBytes_GET_SIZE(key) > 0xFFFFFFFF:
+        if not _plain_bytes(key):
             key = _coerce_bytes(key, "key")
         cdef const char *k = PyBytes_AS_STRING(key)
         cdef size_t kn = <size_t>PyBytes_GET_SIZE(key)
@@ -263,27 +263,25 @@ cdef class DB:
         cdef const dc_snapshot *snap = NULL
         cdef char *val = NULL
         cdef size_t vlen = 0
-        if not PyBytes_Check(key) or PyBytes_GET_SIZE(key) > 0xFFFFFFFF:
+        if not _plain_bytes(key):
             key = _coerce_bytes(key, "key")
         cdef const char *k = PyBytes_AS_STRING(key)
         cdef size_t kn = <size_t>PyBytes_GET_SIZE(key)
         if snapshot is not None:
             snap = snapshot._pin(self)  # a release() meanwhile waits for _unpin
         _err_init(&err)
-        try:
-            self._enter()
-            db = self._db
-            with nogil:
-                rc = dc_get(db, snap, k, kn, &val, &vlen, &err)
-            self._leave()
-        finally:
+        if not self._try_enter():
             if snapshot is not None:
                 snapshot._unpin()
+            _raise_closed("the engine is closed")
+        db = self._db
+        with nogil:
+            rc = dc_get(db, snap, k, kn, &val, &vlen, &err)
+        self._leave()
+        if snapshot is not None:
+            snapshot._unpin()
         if rc == DC_OK:
-            try:
-                return PyBytes_FromStringAndSize(val, <Py_ssize_t>vlen)
-            finally:
-                dc_free(val)
+            return _take_bytes(val, vlen)
         if rc == DC_NOTFOUND:
             return None
         _raise(rc, &err)
@@ -317,12 +315,12 @@ cdef class DB:
         try:
             for op in ops:
                 key, value = op
-                if not PyBytes_Check(key) or PyBytes_GET_SIZE(key) > 0xFFFFFFFF:
+                if not _plain_bytes(key):
                     key = _coerce_bytes(key, "key")
                 if value is None:
                     dc_batch_delete(b, PyBytes_AS_STRING(key), <size_t>PyBytes_GET_SIZE(key))
                 else:
-                    if not PyBytes_Check(value) or PyBytes_GET_SIZE(value) > 0xFFFFFFFF:
+                    if not _plain_bytes(value):
                         value = _coerce_bytes(value, "value")
                     dc_batch_put(b, PyBytes_AS_STRING(key), <size_t>PyBytes_GET_SIZE(key),
                                  PyBytes_AS_STRING(value), <size_t>PyBytes_GET_SIZE(value))
@@ -463,10 +461,8 @@ cdef class DB:
         self._leave()
         if rc != DC_OK:
             _raise(rc, &err)
-        try:
-            return js[:strlen(js)].decode("utf-8", "replace")
-        finally:
-            dc_free(js)
+        text = _take_bytes(js, strlen(js))
+        return text.decode("utf-8", "replace")
 
     @property
     def last_sequence(self):

@@ -52,6 +52,11 @@ cdef int _raise_misuse(str what) except -1:
     raise _make_error(DC_MISUSE, what)
 
 
+cdef inline bint _plain_bytes(object o) noexcept:
+    """The fast path of the argument check: bytes that a varint32 can size."""
+    return PyBytes_Check(o) and PyBytes_GET_SIZE(o) <= <Py_ssize_t>0xFFFFFFFF
+
+
 cdef object _coerce_bytes(object o, str what):
     """Slow path of the argument check: bytes-like to bytes, else TypeError."""
     if PyBytes_Check(o):
@@ -60,9 +65,26 @@ cdef object _coerce_bytes(object o, str what):
         b = bytes(o)
     else:
         raise TypeError(f"{what} must be bytes, not {type(o).__name__}")
-    if PyBytes_GET_SIZE(b) > 0xFFFFFFFF:
+    if PyBytes_GET_SIZE(b) > <Py_ssize_t>0xFFFFFFFF:
         raise ValueError(f"{what} is longer than 4 GiB")
     return b
+
+
+cdef extern from "Python.h":
+    # PyBytes_FromStringAndSize without Cython's error check: _take_bytes
+    # must free the engine's buffer before it can raise.
+    PyObject *_bytes_from "PyBytes_FromStringAndSize"(const char *p, Py_ssize_t n)
+
+
+cdef object _take_bytes(char *p, size_t n):
+    """bytes from an engine-allocated buffer, which is freed (dc_free)."""
+    cdef PyObject *o = _bytes_from(p, <Py_ssize_t>n)
+    dc_free(p)
+    if o == NULL:
+        raise MemoryError()
+    result = <object>o  # a new reference on top of the one _bytes_from returned
+    Py_DECREF(result)
+    return result
 
 
 # varint32 as in csrc/coding.h (LEB128, at most 5 bytes). Returns the byte after

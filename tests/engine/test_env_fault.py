@@ -34,8 +34,6 @@ struct dc_env {
 };
 dc_env *dc_env_posix(void);
 void dc_env_free_list(char **names, int count);
-int dc_env_write_atomic(dc_env *env, const char *dir, const char *name, const void *data,
-                        size_t len, dc_error *err);
 dc_env *dc_env_fault_new(dc_env *base);
 void dc_env_fault_set(dc_env *env, uint32_t kind_mask, uint64_t nth, int errno_value,
                       int persistent, const char *path_substr);
@@ -137,8 +135,21 @@ class Env:
         return bool(self.e.exists(self.e, str(p).encode()))
 
     def write_atomic(self, d, name, data):
-        self._call(lambda e, *a: lib.dc_env_write_atomic(e, *a), str(d).encode(),
-                   name.encode(), data, len(data))
+        """The atomic-replace protocol: write tmp, sync, close, rename, sync dir; on
+        a failure after the open, remove tmp. The first error is raised."""
+        tmp, dst = f"{d}/{name}.tmp", f"{d}/{name}"
+        f = self.open(tmp, WRITE)
+        try:
+            try:
+                self.append(f, data)
+                self.sync(f)
+            finally:
+                self.close(f)  # a failed close still releases the handle
+            self.rename(tmp, dst)
+            self.sync_dir(d)
+        except CError:
+            self.e.remove(self.e, tmp.encode(), ffi.NULL)
+            raise
 
     # fault controls
     def set(self, mask, nth, err=errno.EIO, persistent=False, path=None):
@@ -373,8 +384,8 @@ def test_path_filter(env, tmp_path):
 
 
 def test_count_once_then_fail_each_call_in_turn(tmp_path):
-    """The errorfs pattern over dc_env_write_atomic: every failure leaves the old or
-    the new content, and the temporary file never survives."""
+    """The errorfs pattern over the atomic-replace protocol: every failure leaves the
+    old or the new content, and the temporary file never survives."""
     e = Env()
     (tmp_path / "base").mkdir()
     e.write_atomic(tmp_path / "base", "CURRENT", b"new")
@@ -532,7 +543,7 @@ def test_power_cut_rename_chain_undone_newest_first(env, tmp_path):
 
 
 def test_power_cut_restores_replaced_target(env, tmp_path):
-    """dc_env_write_atomic whose final sync_dir fails: the cut must leave the old
+    """An atomic replace whose final sync_dir fails: the cut must leave the old
     CURRENT, not none (a rename is atomic: old or new)."""
     cur = tmp_path / "CURRENT"
     durable_file(env, cur, b"MANIFEST-1")

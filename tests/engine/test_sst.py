@@ -290,7 +290,7 @@ def gen_entries(rnd, nkeys, max_versions=3, vlen=(0, 60), seq_start=1):
             if rnd.random() < 0.2:
                 entries.append((ikey(u, seq, DEL), b""))
             else:
-                entries.append((ikey(u, seq, PUT), os.urandom(rnd.randrange(*vlen))))
+                entries.append((ikey(u, seq, PUT), rnd.randbytes(rnd.randrange(*vlen))))
     entries.sort(key=lambda e: order(e[0]))
     return entries, seq
 
