@@ -156,18 +156,6 @@ int dc_block_seek_entry(const dc_block *b, const char *target, size_t tlen, dc_b
   return DC_OK;
 }
 
-/* Decode the entry at `at` (key holds the previous entry's key). Same results
- * as dc_block_seek_entry; *off = b->size when `at` is the end. */
-int dc_block_next_entry(const dc_block *b, uint32_t at, dc_buf *key, uint32_t *off,
-                        const char **val, uint32_t *vlen, uint32_t *next) {
-  *off = (uint32_t)b->size;
-  if (at >= b->size) return DC_OK;
-  int rc = decode_at(b, at, key, val, vlen, next);
-  if (rc) return rc;
-  *off = at;
-  return DC_OK;
-}
-
 /* ---- the iterator ---- */
 
 typedef struct block_iter {

@@ -1,19 +1,28 @@
-/* cache.c — sharded LRU block cache with a byte budget (cache.h).
+/* cache.c — sharded block cache with a byte budget (cache.h).
  *
  * 16 shards, chosen by the top bits of a hash of (id, offset); each shard has
  * its own mutex, hash table (chained, doubled when it fills up), byte budget
- * (capacity / 16, rounded up) and LRU list of unpinned entries.
+ * (capacity / 16, rounded up) and a recency list of its entries.
+ *
+ * Replacement is LRU approximated by "second chance" (CLOCK): a hit only
+ * marks the entry referenced, so lookup and release touch nothing but the
+ * bucket and the entry itself (moving an entry in a linked list on every hit
+ * writes to its two neighbours: two more cache misses per lookup on a big
+ * cache). Eviction looks at the head of the list: an entry that is referenced
+ * or pinned goes to the tail with its mark cleared; the first that is
+ * neither is evicted. New entries join at the tail unreferenced, so a block
+ * read once (by a scan) is the first to go.
  *
  * Reference counting: an entry in the table holds one reference for the
- * cache; each handle holds one more. An entry whose only reference is the
- * cache's sits in the LRU list and may be evicted; pinned entries are never
- * evicted, so usage may exceed the budget while they are pinned. An entry
+ * cache; each handle holds one more. Pinned entries are never evicted, so
+ * usage may exceed the budget while they are pinned; once unpinned they are
+ * evicted at their release if the shard is still over budget. An entry
  * removed from the table (evicted, replaced, erased) while pinned lives on
  * until its last release. Deleters run without the shard lock held.
  *
  * dc_cache_erase_file takes every entry of the file out of the table: the
- * unpinned ones are freed at once, pinned ones on their last release (the file
- * is gone, so nothing should find them again).
+ * unpinned ones are freed at once, pinned ones at their last release (the
+ * file is gone, so nothing should find them again).
  *
  * capacity 0: inserts are not cached at all; the returned handle is the only
  * reference and the entry is freed on its release.
@@ -30,12 +39,12 @@ struct dc_cache_handle {
   uint64_t id, offset;
   uint64_t hash;
   void *value;
+  dc_cache_handle *next_hash;
+  uint32_t refs;
+  uint8_t in_cache, referenced;
   size_t charge;
   void (*deleter)(void *);
-  dc_cache_handle *next_hash;
-  dc_cache_handle *prev, *next; /* LRU list (only when refs == 1 and in_cache) */
-  uint32_t refs;
-  int in_cache;
+  dc_cache_handle *prev, *next; /* recency list, while in_cache */
 };
 
 typedef struct shard {
@@ -43,7 +52,7 @@ typedef struct shard {
   size_t capacity, usage;
   dc_cache_handle **table;
   size_t tsize, count; /* tsize: power of two */
-  dc_cache_handle lru; /* sentinel: lru.next is the oldest */
+  dc_cache_handle list; /* sentinel: list.next is the head (oldest) */
   uint64_t hits, misses, inserts, evictions;
   char pad[64];
 } shard;
@@ -76,7 +85,7 @@ dc_cache *dc_cache_new(size_t capacity_bytes) {
     s->capacity = per;
     s->tsize = 64;
     s->table = calloc(s->tsize, sizeof *s->table);
-    s->lru.next = s->lru.prev = &s->lru;
+    s->list.next = s->list.prev = &s->list;
     if (!s->table) {
       for (int j = 0; j <= i; j++) {
         free(c->shards[j].table);
@@ -89,15 +98,15 @@ dc_cache *dc_cache_new(size_t capacity_bytes) {
   return c;
 }
 
-static inline void lru_remove(dc_cache_handle *e) {
+static inline void list_remove(dc_cache_handle *e) {
   e->next->prev = e->prev;
   e->prev->next = e->next;
   e->next = e->prev = NULL;
 }
 
-static inline void lru_append(shard *s, dc_cache_handle *e) { /* newest at the tail */
-  e->next = &s->lru;
-  e->prev = s->lru.prev;
+static inline void list_append(shard *s, dc_cache_handle *e) { /* at the tail */
+  e->next = &s->list;
+  e->prev = s->list.prev;
   e->prev->next = e;
   e->next->prev = e;
 }
@@ -127,38 +136,49 @@ static void grow(shard *s) {
   s->tsize = nsize;
 }
 
-/* Drop one reference under the lock; returns e if it must now be deleted. */
-static dc_cache_handle *unref_locked(shard *s, dc_cache_handle *e) {
-  e->refs--;
-  if (e->refs == 0) return e;
-  if (e->refs == 1 && e->in_cache) lru_append(s, e);
-  return NULL;
-}
-
-/* Take e out of the table (already unlinked from its chain by the caller). */
-static dc_cache_handle *detach_locked(shard *s, dc_cache_handle *e) {
+/* Take e (already unlinked from its hash chain) out of the cache and drop the
+ * cache's reference; pushes e on *dead (linked through next_hash) if nothing
+ * holds it any more. */
+static void detach_locked(shard *s, dc_cache_handle *e, dc_cache_handle **dead) {
   e->in_cache = 0;
   s->usage -= e->charge;
   s->count--;
-  if (e->next) lru_remove(e); /* unpinned: in the LRU list */
-  return unref_locked(s, e);
+  list_remove(e);
+  if (--e->refs == 0) {
+    e->next_hash = *dead;
+    *dead = e;
+  }
 }
 
 static void unlink_hash(shard *s, dc_cache_handle *e) {
   dc_cache_handle **p = find_slot(s, e->id, e->offset, e->hash);
   if (*p == e) *p = e->next_hash;
+  e->next_hash = NULL;
 }
 
-static void free_entry(dc_cache_handle *e) {
-  if (e->deleter) e->deleter(e->value);
-  free(e);
+/* Evict until the shard is within budget, giving referenced and pinned
+ * entries a second chance (bounded: pinned entries may keep it over). */
+static void evict_locked(shard *s, dc_cache_handle **dead) {
+  size_t budget = 2 * s->count + 1;
+  while (s->usage > s->capacity && s->list.next != &s->list && budget-- > 0) {
+    dc_cache_handle *e = s->list.next;
+    if (e->refs > 1 || e->referenced) {
+      e->referenced = 0;
+      list_remove(e);
+      list_append(s, e);
+      continue;
+    }
+    unlink_hash(s, e);
+    s->evictions++;
+    detach_locked(s, e, dead);
+  }
 }
 
-/* Free a chain (linked through next_hash) of dead entries, outside the lock. */
 static void free_chain(dc_cache_handle *dead) {
   while (dead) {
     dc_cache_handle *nx = dead->next_hash;
-    free_entry(dead);
+    if (dead->deleter) dead->deleter(dead->value);
+    free(dead);
     dead = nx;
   }
 }
@@ -167,17 +187,19 @@ void dc_cache_free(dc_cache *c) {
   if (!c) return;
   for (int i = 0; i < NSHARDS; i++) {
     shard *s = &c->shards[i];
+    dc_cache_handle *dead = NULL;
     for (size_t j = 0; j < s->tsize; j++) {
       dc_cache_handle *e = s->table[j];
       while (e) {
         dc_cache_handle *nx = e->next_hash;
         /* REQUIRES no pinned handles; an entry still pinned is leaked rather
          * than freed under its holder. */
-        if (e->refs <= 1) free_entry(e);
-        else e->in_cache = 0, e->refs--;
+        e->next_hash = NULL;
+        detach_locked(s, e, &dead);
         e = nx;
       }
     }
+    free_chain(dead);
     free(s->table);
     pthread_mutex_destroy(&s->mu);
   }
@@ -190,8 +212,8 @@ dc_cache_handle *dc_cache_lookup(dc_cache *c, uint64_t id, uint64_t offset) {
   pthread_mutex_lock(&s->mu);
   dc_cache_handle *e = *find_slot(s, id, offset, h);
   if (e) {
-    if (e->refs == 1) lru_remove(e); /* becomes pinned */
     e->refs++;
+    if (!e->referenced) e->referenced = 1;
     s->hits++;
   } else {
     s->misses++;
@@ -215,36 +237,29 @@ dc_cache_handle *dc_cache_insert(dc_cache *c, uint64_t id, uint64_t offset, void
   e->prev = e->next = NULL;
   e->refs = 1; /* the caller's handle */
   e->in_cache = 0;
+  e->referenced = 0;
   shard *s = shard_of(c, h);
   dc_cache_handle *dead = NULL;
   pthread_mutex_lock(&s->mu);
   s->inserts++;
   if (s->capacity > 0) {
-    e->refs++; /* the cache's */
-    e->in_cache = 1;
     dc_cache_handle **slot = find_slot(s, id, offset, h);
     dc_cache_handle *old = *slot;
     if (old) { /* replace */
       *slot = old->next_hash;
       old->next_hash = NULL;
-      if (detach_locked(s, old)) dead = old;
+      detach_locked(s, old, &dead);
       slot = find_slot(s, id, offset, h);
     }
+    e->refs++; /* the cache's */
+    e->in_cache = 1;
     e->next_hash = *slot;
     *slot = e;
+    list_append(s, e);
     s->usage += charge;
     s->count++;
     if (s->count > s->tsize) grow(s);
-    while (s->usage > s->capacity && s->lru.next != &s->lru) {
-      dc_cache_handle *v = s->lru.next;
-      unlink_hash(s, v);
-      v->next_hash = NULL;
-      s->evictions++;
-      if (detach_locked(s, v)) {
-        v->next_hash = dead;
-        dead = v;
-      }
-    }
+    evict_locked(s, &dead);
   }
   pthread_mutex_unlock(&s->mu);
   free_chain(dead);
@@ -256,24 +271,16 @@ void *dc_cache_value(dc_cache_handle *h) { return h->value; }
 void dc_cache_release(dc_cache *c, dc_cache_handle *h) {
   if (!h) return;
   shard *s = shard_of(c, h->hash);
+  dc_cache_handle *dead = NULL;
   pthread_mutex_lock(&s->mu);
-  dc_cache_handle *dead = unref_locked(s, h);
-  /* An entry unpinned while over budget (pinned entries pushed usage up) is
-   * evicted now rather than at the next insert. */
-  dc_cache_handle *more = NULL;
-  while (!dead && s->usage > s->capacity && s->lru.next != &s->lru) {
-    dc_cache_handle *v = s->lru.next;
-    unlink_hash(s, v);
-    v->next_hash = NULL;
-    s->evictions++;
-    if (detach_locked(s, v)) {
-      v->next_hash = more;
-      more = v;
-    }
+  if (--h->refs == 0) {
+    h->next_hash = NULL;
+    dead = h;
+  } else if (s->usage > s->capacity) {
+    evict_locked(s, &dead); /* it may be over budget only because of pins */
   }
   pthread_mutex_unlock(&s->mu);
-  if (dead) free_entry(dead);
-  free_chain(more);
+  free_chain(dead);
 }
 
 void dc_cache_erase_file(dc_cache *c, uint64_t id) {
@@ -288,10 +295,7 @@ void dc_cache_erase_file(dc_cache *c, uint64_t id) {
         if (e->id == id) {
           *p = e->next_hash;
           e->next_hash = NULL;
-          if (detach_locked(s, e)) {
-            e->next_hash = dead;
-            dead = e;
-          }
+          detach_locked(s, e, &dead);
         } else {
           p = &e->next_hash;
         }

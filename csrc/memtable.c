@@ -4,6 +4,9 @@
  * (user key + 8-byte trailer) and its extra bytes are varint32 vlen + value.
  * A delete stores an empty value (any value passed with it is ignored).
  *
+ * dc_mem_add refuses (DC_INVALID) what memtable.h rules out: an unknown kind,
+ * seq > DC_MAX_SEQ, a key or value that does not fit 32 bits.
+ *
  * Ownership: the memtable owns its arena; every key and value pointer handed
  * out points into it and stays valid while a reference is held. Iterators
  * hold a reference each. Counters are atomics: one writer stores, anyone
@@ -90,7 +93,7 @@ static const char *node_value(const dc_sl_node *n, size_t *vlen) {
 int dc_mem_get(dc_memtable *m, const char *key, size_t klen, uint64_t snap_seq,
                const char **val, size_t *vlen) {
   if (snap_seq > DC_MAX_SEQ) snap_seq = DC_MAX_SEQ;
-  dc_sl_probe k = {key, klen, dc_pack_trailer(snap_seq, DC_KIND_SEEK)};
+  dc_sl_probe k = dc_sl_probe_make(key, klen, dc_pack_trailer(snap_seq, DC_KIND_SEEK));
   const dc_sl_node *n = dc_sl_seek(&m->list, &k);
   if (!n || n->klen - 8 != klen || (klen && memcmp(dc_sl_key(n), key, klen) != 0))
     return DC_GET_MISS;

@@ -3,7 +3,10 @@
  *
  * Order: dc_ikey_cmp (ikey.h). Keys are compared against a dc_sl_probe, an
  * internal key given as its parts (user key, trailer), so that a lookup never
- * has to build a key; dc_sl_probe_cmp orders exactly like dc_ikey_cmp.
+ * has to build a key; dc_sl_probe_cmp orders exactly like dc_ikey_cmp. It
+ * first compares the user keys' first 8 bytes as big-endian numbers (the
+ * probe's is computed once per search); engine keys start with a hash, so
+ * that usually decides without a memcmp call.
  *
  * Node layout (one arena allocation, DC_ARENA_ALIGN-aligned):
  *   u32 klen | u32 height | next[height] (atomic pointers) |
@@ -27,6 +30,7 @@
 #include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "arena.h"
 #include "ikey.h"
@@ -47,12 +51,33 @@ typedef struct dc_skiplist {
   uint64_t rng; /* writer only */
 } dc_skiplist;
 
-/* A search key: user key bytes + trailer (seq << 8 | kind). */
+/* A search key: user key bytes + trailer (seq << 8 | kind), and the user
+ * key's first 8 bytes as a big-endian number (zero-padded), which orders
+ * like the bytes when it differs: most comparisons end there. */
 typedef struct dc_sl_probe {
   const char *ukey;
   size_t ulen;
   uint64_t trailer;
+  uint64_t prefix;
 } dc_sl_probe;
+
+static inline uint64_t dc_sl_prefix(const char *p, size_t n) {
+  uint64_t v = 0;
+  if (n >= 8) {
+    memcpy(&v, p, 8);
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    v = __builtin_bswap64(v);
+#endif
+    return v;
+  }
+  for (size_t i = 0; i < n; i++) v |= (uint64_t)(unsigned char)p[i] << (56 - 8 * i);
+  return v;
+}
+
+static inline dc_sl_probe dc_sl_probe_make(const char *ukey, size_t ulen, uint64_t trailer) {
+  dc_sl_probe p = {ukey, ulen, trailer, dc_sl_prefix(ukey, ulen)};
+  return p;
+}
 
 static inline const char *dc_sl_key(const dc_sl_node *n) {
   return (const char *)(n->next + n->height);
@@ -61,14 +86,15 @@ static inline const char *dc_sl_key(const dc_sl_node *n) {
 static inline const char *dc_sl_extra(const dc_sl_node *n) { return dc_sl_key(n) + n->klen; }
 
 static inline dc_sl_probe dc_sl_probe_ikey(const char *ikey, size_t n) {
-  dc_sl_probe p = {ikey, n - 8, dc_dec64(ikey + n - 8)};
-  return p;
+  return dc_sl_probe_make(ikey, n - 8, dc_dec64(ikey + n - 8));
 }
 
 /* <0, 0, >0 as node n sorts before, equal to, after probe k. */
 static inline int dc_sl_probe_cmp(const dc_sl_node *n, const dc_sl_probe *k) {
   const char *nk = dc_sl_key(n);
   size_t nu = n->klen - 8;
+  uint64_t np = dc_sl_prefix(nk, nu);
+  if (np != k->prefix) return np < k->prefix ? -1 : 1;
   int r = dc_bytes_cmp(nk, nu, k->ukey, k->ulen);
   if (r) return r;
   uint64_t t = dc_dec64(nk + nu);

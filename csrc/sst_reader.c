@@ -1,24 +1,33 @@
 /* sst_reader.c — reading sorted string tables (sst.h; FORMATS.md has the
  * grammar).
  *
- * Open reads the footer, checks its magic, version, zero padding and the
- * geometry it implies (index block right before the footer, filter right
- * before the index), then loads and verifies the index block and the filter.
- * Data blocks are read on demand with env->read, their checksum verified on
- * every read from the file, and are kept in the block cache (when there is
- * one) under (file number, block offset), charged at their decoded size.
+ * Open reads the footer and checks its magic, version, canonical varints,
+ * zero padding and the geometry they imply (index block right before the
+ * footer, filter right before the index); then reads and verifies the index
+ * block and the filter. The index block is unpacked at open into arrays
+ * (block handles, keys, and an 8-byte key prefix per block, see below) and
+ * every handle is checked: the blocks must tile the data region exactly, one
+ * right after the other. `paranoid` additionally checks that the index keys
+ * ascend. Checksums are verified on every read of a block from the file, with
+ * or without paranoid; a block found in the cache was verified when read.
  *
- * `paranoid` additionally walks the whole index at open and checks that the
- * block handles tile the data region exactly (every block right after the
- * previous one) and that the index keys ascend. Checksums are verified on
- * every read from the file in any case; a block found in the cache was
- * verified when it was read.
+ * Data blocks are read on demand with env->read and kept in the block cache
+ * (when there is one) under (file number, block offset), charged at their
+ * decoded size. A cached block is one allocation: the raw block, then its
+ * dc_block header, so that the header and the restart array share cache lines.
  *
- * A point lookup seeks the index to (ukey, snap, DC_KIND_SEEK); the index
- * key of a block is its last key, so the first block whose index key is >=
- * the target holds the first entry >= the target. If a seek in a block finds
- * nothing (only with a damaged or foreign index), the lookup moves on to the
+ * Point lookups seek the index to (ukey, snap, DC_KIND_SEEK). The index key of
+ * a block is its last key, so the first block whose index key is >= the
+ * target holds the first entry >= the target. If a seek in a block finds
+ * nothing (only with a damaged or foreign index) the lookup moves on to the
  * next block rather than miss versions that continue there.
+ *
+ * Index search: all index user keys share the common prefix of the first and
+ * the last one (length plen). prefix[i] holds bytes [plen, plen+8) of block
+ * i's index user key, big-endian, zero-padded, which is monotone in key
+ * order; a binary search compares these integers and reads the full key only
+ * when they are equal. The search touches one small array instead of a key in
+ * a different cache line at every step.
  */
 #include <pthread.h>
 #include <stdio.h>
@@ -34,8 +43,13 @@
 /* Private to the sstable component; defined in block_reader.c. */
 int dc_block_seek_entry(const dc_block *b, const char *target, size_t tlen, dc_buf *key,
                         uint32_t *off, const char **val, uint32_t *vlen, uint32_t *next);
-int dc_block_next_entry(const dc_block *b, uint32_t at, dc_buf *key, uint32_t *off,
-                        const char **val, uint32_t *vlen, uint32_t *next);
+
+typedef struct idx_ent {
+  uint64_t off;  /* block offset */
+  uint64_t koff; /* index key: keys[koff .. koff+klen) */
+  uint32_t size; /* stored size, trailer excluded */
+  uint32_t klen;
+} idx_ent;
 
 struct dc_sst {
   dc_env *env;
@@ -45,10 +59,14 @@ struct dc_sst {
   dc_cache *cache;
   int paranoid;
   uint64_t file_size;
-  uint64_t data_end;   /* data blocks (with trailers) lie in [0, data_end) */
-  dc_block *index;
-  char *filter_mem;    /* owns the filter bytes */
-  const char *filter;  /* NULL: no filter */
+  uint64_t data_end;  /* data blocks (with trailers) lie in [0, data_end) */
+  uint64_t nblocks;
+  uint64_t *prefix;   /* nblocks */
+  idx_ent *ents;      /* nblocks */
+  char *keys;         /* index keys, back to back */
+  size_t plen;        /* common prefix of the index user keys (keys[0..plen)) */
+  char *filter_mem;   /* owns the filter bytes */
+  const char *filter; /* NULL: no filter */
   size_t filter_len;
 };
 
@@ -64,12 +82,17 @@ static int corrupt(dc_error *err, const dc_sst *t, uint64_t off, const char *wha
                     (unsigned long long)off, what);
 }
 
+/* ---- reading blocks ---- */
+
+#define ROUND8(n) (((n) + 7) & ~(size_t)7)
+
 /* Read the stored block at [off, off+size+trailer) and undo its transform.
- * On success *data (malloc'd) holds the raw block of *len bytes. */
-static int read_raw(dc_sst *t, uint64_t off, uint64_t size, char **data, size_t *len,
-                    dc_error *err) {
+ * On success *mem (malloc'd, with room for `extra` more bytes after the
+ * 8-aligned end of the raw block) holds the raw block of *len bytes. */
+static int read_raw(dc_sst *t, uint64_t off, uint64_t size, size_t extra, char **mem,
+                    size_t *len, dc_error *err) {
   size_t n = (size_t)size + DC_BLOCK_TRAILER;
-  char *buf = malloc(n);
+  char *buf = malloc(n + extra);
   if (!buf) return dc_err_set(err, DC_NOMEM, "sst %s: out of memory reading %zu bytes", t->path, n);
   size_t got = 0;
   int rc = t->env->read(t->env, t->file, off, n, buf, &got, err);
@@ -85,50 +108,53 @@ static int read_raw(dc_sst *t, uint64_t off, uint64_t size, char **data, size_t 
   if (rc) { free(buf); return rc; }
   if (owned) {
     free(buf);
-    *data = (char *)raw;
-  } else {
-    *data = buf; /* raw == buf: the stored bytes come first */
-  }
+    buf = (char *)raw;
+    if (extra) {
+      char *m = realloc(buf, ROUND8(rlen) + extra);
+      if (!m) {
+        free(buf);
+        return dc_err_set(err, DC_NOMEM, "sst %s: out of memory", t->path);
+      }
+      buf = m;
+    }
+  } /* else raw == buf, and ROUND8(rlen) <= rlen + 7 < n: the room is there */
+  *mem = buf;
   *len = rlen;
   return DC_OK;
 }
 
+/* A data block in one allocation: raw bytes, then the dc_block header. */
 static int read_block(dc_sst *t, uint64_t off, uint64_t size, dc_block **out, size_t *charge,
                       dc_error *err) {
-  char *data;
+  char *mem;
   size_t len;
-  int rc = read_raw(t, off, size, &data, &len, err);
+  int rc = read_raw(t, off, size, sizeof(dc_block), &mem, &len, err);
   if (rc) return rc;
-  rc = dc_block_parse(data, len, 1, out, t->path, off, err);
-  if (rc) { free(data); return rc; }
-  *charge = len;
+  dc_block *tmp;
+  rc = dc_block_parse(mem, len, 0, &tmp, t->path, off, err);
+  if (rc) { free(mem); return rc; }
+  dc_block *b = (dc_block *)(mem + ROUND8(len));
+  *b = *tmp;
+  dc_block_free(tmp); /* not owned: frees just the header */
+  *out = b;
+  *charge = len + sizeof(dc_block);
   return DC_OK;
 }
 
-/* Decode a block handle (index value) and check it lies in the data region. */
-static int decode_handle(const dc_sst *t, const char *v, size_t vlen, uint64_t *off,
-                         uint64_t *size) {
-  const char *p = dc_get_varint64(v, v + vlen, off);
-  if (!p || !(p = dc_get_varint64(p, v + vlen, size)) || p != v + vlen) return -1;
-  if (*size > t->data_end || *off > t->data_end - *size ||
-      t->data_end - *size - *off < DC_BLOCK_TRAILER)
-    return -1;
-  return 0;
-}
+static void block_free(dc_block *b) { free((void *)b->data); /* the whole allocation */ }
+static void block_deleter(void *v) { block_free(v); }
 
-static void block_deleter(void *v) { dc_block_free(v); }
-
-/* Get data block (off, size): from the cache, or read it (and fill the cache).
+/* Get data block i: from the cache, or read it (and fill the cache).
  * *h is the pinned cache handle, or NULL when the caller owns *b. */
-static int get_block(dc_sst *t, uint64_t off, uint64_t size, dc_block **b, dc_cache_handle **h,
-                     dc_error *err) {
+static int get_block(dc_sst *t, uint64_t i, dc_block **b, dc_cache_handle **h, dc_error *err) {
+  uint64_t off = t->ents[i].off;
   *h = NULL;
   if (t->cache && (*h = dc_cache_lookup(t->cache, t->number, off))) {
     *b = dc_cache_value(*h);
     return DC_OK;
   }
   size_t charge;
-  int rc = read_block(t, off, size, b, &charge, err);
+  int rc = read_block(t, off, t->ents[i].size, b, &charge, err);
   if (rc) return rc;
   __atomic_fetch_add(&stat_blocks_read, 1, __ATOMIC_RELAXED);
   if (t->cache) *h = dc_cache_insert(t->cache, t->number, off, *b, charge, block_deleter);
@@ -137,48 +163,130 @@ static int get_block(dc_sst *t, uint64_t off, uint64_t size, dc_block **b, dc_ca
 
 static void put_block(dc_sst *t, dc_block *b, dc_cache_handle *h) {
   if (h) dc_cache_release(t->cache, h);
-  else dc_block_free(b);
+  else block_free(b);
 }
 
-/* ---- open / close ---- */
+/* ---- the index ---- */
 
-static int check_index(dc_sst *t, dc_error *err) {
-  dc_iter *it = dc_block_iter(t->index, NULL, NULL);
-  if (!it) return dc_err_set(err, DC_NOMEM, "sst %s: out of memory", t->path);
-  uint64_t expect = 0, n = 0;
-  dc_buf prev = {0};
-  int rc = DC_OK;
-  for (it->vt->seek_first(it); it->vt->valid(it); it->vt->next(it), n++) {
+static inline uint64_t load_be64(const char *p) {
+  uint64_t v;
+  memcpy(&v, p, 8);
+  return __builtin_bswap64(v);
+}
+
+/* Bytes [plen, plen+8) of a user key, big-endian, zero-padded. */
+static inline uint64_t key_prefix(const char *u, size_t ulen, size_t plen) {
+  if (ulen >= plen + 8) return load_be64(u + plen);
+  char b[8] = {0};
+  if (ulen > plen) memcpy(b, u + plen, ulen - plen);
+  return load_be64(b);
+}
+
+/* Index of the first block whose index key is >= target (nblocks if none). */
+static uint64_t index_seek(const dc_sst *t, const char *target, size_t tlen) {
+  if (t->nblocks == 0 || tlen < DC_IKEY_TRAILER) return 0;
+  size_t tul = tlen - DC_IKEY_TRAILER, plen = t->plen;
+  int c = memcmp(target, t->keys, tul < plen ? tul : plen);
+  if (c < 0 || (c == 0 && tul < plen)) return 0; /* below every index key */
+  if (c > 0) return t->nblocks;                   /* above every index key */
+  uint64_t tp = key_prefix(target, tul, plen);
+  uint64_t lo = 0, hi = t->nblocks;
+  while (lo < hi) {
+    uint64_t mid = lo + (hi - lo) / 2;
+    uint64_t p = t->prefix[mid];
+    int r;
+    if (p != tp) {
+      r = p < tp ? -1 : 1;
+    } else {
+      const idx_ent *e = &t->ents[mid];
+      r = dc_ikey_cmp(t->keys + e->koff, e->klen, target, tlen);
+    }
+    if (r < 0) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+static int load_index(dc_sst *t, uint64_t ioff, uint64_t isize, dc_error *err) {
+  char *idata;
+  size_t ilen;
+  int rc = read_raw(t, ioff, isize, 0, &idata, &ilen, err);
+  if (rc) return rc;
+  dc_block *blk;
+  if ((rc = dc_block_parse(idata, ilen, 1, &blk, t->path, ioff, err))) {
+    free(idata);
+    return rc;
+  }
+  dc_iter *it = dc_block_iter(blk, NULL, NULL);
+  if (!it) {
+    dc_block_free(blk);
+    return dc_err_set(err, DC_NOMEM, "sst %s: out of memory", t->path);
+  }
+  dc_buf keys = {0};
+  size_t cap = 0;
+  uint64_t expect = 0; /* where the next data block must start */
+  char what[96];
+  for (it->vt->seek_first(it); it->vt->valid(it); it->vt->next(it)) {
     size_t kl, vl;
     const char *k = it->vt->key(it, &kl), *v = it->vt->value(it, &vl);
-    uint64_t off, size;
-    char what[96];
-    if (decode_handle(t, v, vl, &off, &size) || off != expect) {
-      snprintf(what, sizeof what, "index entry %llu: bad block handle", (unsigned long long)n);
-      rc = corrupt(err, t, t->data_end, what);
+    uint64_t off, size, i = t->nblocks;
+    const char *p = dc_get_varint64(v, v + vl, &off);
+    if (!p || !(p = dc_get_varint64(p, v + vl, &size)) || p != v + vl || off != expect ||
+        size > UINT32_MAX || size > t->data_end || off > t->data_end - size ||
+        t->data_end - size - off < DC_BLOCK_TRAILER) {
+      snprintf(what, sizeof what, "index entry %llu: bad block handle", (unsigned long long)i);
+      rc = corrupt(err, t, ioff, what);
       break;
     }
-    if (n > 0 && dc_ikey_cmp(prev.data, prev.len, k, kl) >= 0) {
-      snprintf(what, sizeof what, "index entry %llu: keys out of order", (unsigned long long)n);
-      rc = corrupt(err, t, t->data_end, what);
+    if (t->paranoid && i > 0 &&
+        dc_ikey_cmp(keys.data + t->ents[i - 1].koff, t->ents[i - 1].klen, k, kl) >= 0) {
+      snprintf(what, sizeof what, "index entry %llu: keys out of order", (unsigned long long)i);
+      rc = corrupt(err, t, ioff, what);
       break;
     }
-    prev.len = 0;
-    if (dc_buf_append(&prev, k, kl)) {
+    if (i == cap) {
+      cap = cap ? cap * 2 : 64;
+      idx_ent *e = realloc(t->ents, cap * sizeof *e);
+      if (e) t->ents = e;
+      if (!e) {
+        rc = dc_err_set(err, DC_NOMEM, "sst %s: out of memory", t->path);
+        break;
+      }
+    }
+    t->ents[i] = (idx_ent){off, keys.len, (uint32_t)size, (uint32_t)kl};
+    if (dc_buf_append(&keys, k, kl)) {
       rc = dc_err_set(err, DC_NOMEM, "sst %s: out of memory", t->path);
       break;
     }
+    t->nblocks++;
     expect = off + size + DC_BLOCK_TRAILER;
   }
   dc_error ie = {0};
   if (rc == DC_OK && it->vt->status(it, &ie) != DC_OK)
-    rc = corrupt(err, t, t->data_end, "index block has a bad entry");
+    rc = ie.code == DC_CORRUPT ? corrupt(err, t, ioff, "bad entry in the index block")
+                               : dc_err_copy(err, &ie);
   if (rc == DC_OK && expect != t->data_end)
     rc = corrupt(err, t, expect, "index does not cover the data blocks");
-  dc_buf_free(&prev);
   it->vt->destroy(it);
-  return rc;
+  dc_block_free(blk);
+  t->keys = keys.data;
+  if (rc) return rc;
+  if (t->nblocks) {
+    /* Common prefix of the first and last index user keys. */
+    const idx_ent *a = &t->ents[0], *z = &t->ents[t->nblocks - 1];
+    size_t al = a->klen - DC_IKEY_TRAILER, zl = z->klen - DC_IKEY_TRAILER, n = al < zl ? al : zl;
+    const char *ak = t->keys + a->koff, *zk = t->keys + z->koff;
+    while (t->plen < n && ak[t->plen] == zk[t->plen]) t->plen++;
+    if (!(t->prefix = malloc(t->nblocks * sizeof *t->prefix)))
+      return dc_err_set(err, DC_NOMEM, "sst %s: out of memory", t->path);
+    for (uint64_t i = 0; i < t->nblocks; i++)
+      t->prefix[i] = key_prefix(t->keys + t->ents[i].koff, t->ents[i].klen - DC_IKEY_TRAILER,
+                                t->plen);
+  }
+  return DC_OK;
 }
+
+/* ---- open / close ---- */
 
 static int open_table(dc_sst *t, dc_error *err) {
   int rc = t->env->size(t->env, t->file, &t->file_size, err);
@@ -213,8 +321,8 @@ static int open_table(dc_sst *t, dc_error *err) {
   for (; p < lim; p++)
     if (*p) return corrupt(err, t, foot_off + (uint64_t)(p - f), "footer padding is not zero");
   /* Geometry: [data][filter][index][footer], each block followed by its trailer. */
-  if (isize > foot_off || ioff != foot_off - isize - DC_BLOCK_TRAILER ||
-      foot_off - isize < DC_BLOCK_TRAILER)
+  if (isize > foot_off || foot_off - isize < DC_BLOCK_TRAILER ||
+      ioff != foot_off - isize - DC_BLOCK_TRAILER)
     return corrupt(err, t, foot_off, "footer: index block handle out of place");
   if (foff == 0 && fsize == 0) {
     t->data_end = ioff;
@@ -223,16 +331,9 @@ static int open_table(dc_sst *t, dc_error *err) {
       return corrupt(err, t, foot_off, "footer: filter block handle out of place");
     t->data_end = foff;
   }
-  char *idata;
-  size_t ilen;
-  if ((rc = read_raw(t, ioff, isize, &idata, &ilen, err))) return rc;
-  if ((rc = dc_block_parse(idata, ilen, 1, &t->index, t->path, ioff, err))) {
-    free(idata);
-    return rc;
-  }
-  if (t->paranoid && (rc = check_index(t, err))) return rc;
+  if ((rc = load_index(t, ioff, isize, err))) return rc;
   if (fsize) {
-    if ((rc = read_raw(t, foff, fsize, &t->filter_mem, &t->filter_len, err))) return rc;
+    if ((rc = read_raw(t, foff, fsize, 0, &t->filter_mem, &t->filter_len, err))) return rc;
     t->filter = t->filter_mem;
   }
   return DC_OK;
@@ -263,7 +364,9 @@ int dc_sst_open(dc_env *env, const char *path, uint64_t file_number, dc_cache *c
 void dc_sst_close(dc_sst *t) {
   if (!t) return;
   if (t->file) t->env->close(t->env, t->file, NULL);
-  dc_block_free(t->index);
+  free(t->prefix);
+  free(t->ents);
+  free(t->keys);
   free(t->filter_mem);
   free(t->path);
   free(t);
@@ -278,9 +381,9 @@ int dc_sst_may_contain(dc_sst *t, const char *ukey, size_t ulen) {
 
 /* ---- point lookups ---- */
 
-/* Per-thread key buffers for lookups (freed when the thread exits). */
+/* Per-thread buffers for lookups (freed when the thread exits). */
 typedef struct get_scratch {
-  dc_buf ik, dk, target;
+  dc_buf key, target;
 } get_scratch;
 static __thread get_scratch *tls_scratch;
 static pthread_key_t scratch_key;
@@ -288,8 +391,7 @@ static pthread_once_t scratch_once = PTHREAD_ONCE_INIT;
 
 static void scratch_free(void *p) {
   get_scratch *s = p;
-  dc_buf_free(&s->ik);
-  dc_buf_free(&s->dk);
+  dc_buf_free(&s->key);
   dc_buf_free(&s->target);
   free(s);
   tls_scratch = NULL;
@@ -323,24 +425,19 @@ int dc_sst_get(dc_sst *t, const char *ukey, size_t ulen, uint64_t snap_seq, int 
   const char *target = s->target.data;
   size_t tlen = s->target.len;
 
-  uint32_t ioff, ivlen, inext;
-  const char *ival;
-  int rc = dc_block_seek_entry(t->index, target, tlen, &s->ik, &ioff, &ival, &ivlen, &inext);
-  while (rc == DC_OK && ioff < t->index->size) {
-    uint64_t boff, bsize;
-    if (decode_handle(t, ival, ivlen, &boff, &bsize))
-      return corrupt(err, t, t->data_end, "bad block handle in the index");
+  for (uint64_t i = index_seek(t, target, tlen); i < t->nblocks; i++) {
     dc_block *b;
     dc_cache_handle *h;
-    if ((rc = get_block(t, boff, bsize, &b, &h, err))) return rc;
+    int rc = get_block(t, i, &b, &h, err);
+    if (rc) return rc;
     uint32_t doff, vlen, dnext;
     const char *v;
-    rc = dc_block_seek_entry(b, target, tlen, &s->dk, &doff, &v, &vlen, &dnext);
+    rc = dc_block_seek_entry(b, target, tlen, &s->key, &doff, &v, &vlen, &dnext);
     int done = 0;
     if (rc == DC_OK && doff < b->size) {
       done = 1;
-      const char *k = s->dk.data;
-      size_t kl = s->dk.len;
+      const char *k = s->key.data;
+      size_t kl = s->key.len;
       if (dc_bytes_cmp(k, kl - DC_IKEY_TRAILER, ukey, ulen) == 0) {
         int kind = dc_ikey_kind(k, kl);
         if (kind == DC_KIND_PUT) {
@@ -351,25 +448,22 @@ int dc_sst_get(dc_sst *t, const char *ukey, size_t ulen, uint64_t snap_seq, int 
         } else if (kind == DC_KIND_DEL) {
           *result = DC_GET_DELETED;
         } else {
-          rc = corrupt(err, t, boff, "entry of unknown kind");
+          rc = corrupt(err, t, t->ents[i].off, "entry of unknown kind");
         }
       }
     } else if (rc == DC_CORRUPT) {
-      rc = corrupt(err, t, boff, "bad entry in data block");
+      rc = corrupt(err, t, t->ents[i].off, "bad entry in data block");
     } else if (rc) {
       rc = dc_err_set(err, rc, "sst %s: out of memory", t->path);
     }
     put_block(t, b, h);
     if (done || rc) return rc;
     /* Past the end of this block: the key's versions may continue in the next. */
-    rc = dc_block_next_entry(t->index, inext, &s->ik, &ioff, &ival, &ivlen, &inext);
   }
-  if (rc == DC_CORRUPT) return corrupt(err, t, t->data_end, "bad entry in the index block");
-  if (rc) return dc_err_set(err, rc, "sst %s: out of memory", t->path);
   return DC_OK;
 }
 
-/* ---- the two-level iterator: index entries -> data block iterators ---- */
+/* ---- the two-level iterator: index position -> data block iterator ---- */
 
 typedef struct pin {
   dc_sst *t;
@@ -387,60 +481,46 @@ static void pin_release(void *arg) {
 typedef struct sst_iter {
   dc_iter base;
   dc_sst *t;
-  dc_iter *index;
-  dc_iter *data;     /* over the current block, or NULL */
-  uint64_t data_off; /* offset of the current block */
-  pin pin;           /* the current block; released by data's release callback */
-  dc_error err;      /* first error: the iterator is invalid from then on */
+  int64_t pos;   /* index position: [0, nblocks) or invalid */
+  int64_t bpos;  /* block the data iterator is over (when data != NULL) */
+  dc_iter *data; /* over block bpos, or NULL */
+  pin pin;       /* block bpos; released by data's release callback */
+  dc_error err;  /* first error: the iterator is invalid from then on */
 } sst_iter;
+
+static inline int pos_valid(const sst_iter *it) {
+  return it->pos >= 0 && (uint64_t)it->pos < it->t->nblocks;
+}
 
 static void set_data(sst_iter *it, dc_iter *d) {
   if (it->data) it->data->vt->destroy(it->data);
   it->data = d;
 }
 
-static void si_error(sst_iter *it) {
-  set_data(it, NULL);
-}
-
-/* Check an invalid child for an error; returns 1 if there was one. */
-static int child_failed(sst_iter *it, dc_iter *child, int is_index) {
+/* An invalid data iterator: record its error, if any; returns 1 if there was one. */
+static int data_failed(sst_iter *it) {
   dc_error e = {0};
-  if (child->vt->status(child, &e) == DC_OK) return 0;
-  if (e.code == DC_CORRUPT) {
-    dc_err_set(&it->err, DC_CORRUPT, "corrupt sst %s at offset %llu: %s: %s", it->t->path,
-               (unsigned long long)(is_index ? it->t->data_end : it->data_off),
-               is_index ? "index block" : "data block", e.message);
-  } else {
+  if (it->data->vt->status(it->data, &e) == DC_OK) return 0;
+  if (e.code == DC_CORRUPT)
+    dc_err_set(&it->err, DC_CORRUPT, "corrupt sst %s at offset %llu: data block: %s", it->t->path,
+               (unsigned long long)it->t->ents[it->bpos].off, e.message);
+  else
     dc_err_copy(&it->err, &e);
-  }
-  si_error(it);
+  set_data(it, NULL);
   return 1;
 }
 
-/* Open the block the index iterator points at (data = NULL if it is invalid). */
+/* Open the block at it->pos (data = NULL if pos is out of range). */
 static void init_data(sst_iter *it) {
-  if (!it->index->vt->valid(it->index)) {
+  if (!pos_valid(it)) {
     set_data(it, NULL);
-    child_failed(it, it->index, 1);
     return;
   }
-  size_t vl;
-  const char *v = it->index->vt->value(it->index, &vl);
-  uint64_t off, size;
-  if (decode_handle(it->t, v, vl, &off, &size)) {
-    corrupt(&it->err, it->t, it->t->data_end, "bad block handle in the index");
-    si_error(it);
-    return;
-  }
-  if (it->data && it->data_off == off) return; /* already there */
+  if (it->data && it->bpos == it->pos) return; /* already there */
   set_data(it, NULL);
   dc_block *b;
   dc_cache_handle *h;
-  if (get_block(it->t, off, size, &b, &h, &it->err)) {
-    si_error(it);
-    return;
-  }
+  if (get_block(it->t, (uint64_t)it->pos, &b, &h, &it->err)) return;
   it->pin.b = b;
   it->pin.h = h;
   dc_iter *d = dc_block_iter(b, pin_release, &it->pin);
@@ -450,17 +530,17 @@ static void init_data(sst_iter *it) {
     return;
   }
   it->data = d;
-  it->data_off = off;
+  it->bpos = it->pos;
 }
 
 static void skip_forward(sst_iter *it) {
   while (!it->err.code && (!it->data || !it->data->vt->valid(it->data))) {
-    if (it->data && child_failed(it, it->data, 0)) return;
-    if (!it->index->vt->valid(it->index)) {
+    if (it->data && data_failed(it)) return;
+    if (!pos_valid(it)) {
       set_data(it, NULL);
       return;
     }
-    it->index->vt->next(it->index);
+    it->pos++;
     init_data(it);
     if (it->data) it->data->vt->seek_first(it->data);
   }
@@ -468,12 +548,12 @@ static void skip_forward(sst_iter *it) {
 
 static void skip_backward(sst_iter *it) {
   while (!it->err.code && (!it->data || !it->data->vt->valid(it->data))) {
-    if (it->data && child_failed(it, it->data, 0)) return;
-    if (!it->index->vt->valid(it->index)) {
+    if (it->data && data_failed(it)) return;
+    if (!pos_valid(it)) {
       set_data(it, NULL);
       return;
     }
-    it->index->vt->prev(it->index);
+    it->pos--;
     init_data(it);
     if (it->data) it->data->vt->seek_last(it->data);
   }
@@ -487,7 +567,7 @@ static int si_valid(dc_iter *i) {
 static void si_seek_first(dc_iter *i) {
   sst_iter *it = (sst_iter *)i;
   if (it->err.code) return;
-  it->index->vt->seek_first(it->index);
+  it->pos = 0;
   init_data(it);
   if (it->data) it->data->vt->seek_first(it->data);
   skip_forward(it);
@@ -496,7 +576,7 @@ static void si_seek_first(dc_iter *i) {
 static void si_seek_last(dc_iter *i) {
   sst_iter *it = (sst_iter *)i;
   if (it->err.code) return;
-  it->index->vt->seek_last(it->index);
+  it->pos = (int64_t)it->t->nblocks - 1;
   init_data(it);
   if (it->data) it->data->vt->seek_last(it->data);
   skip_backward(it);
@@ -505,7 +585,7 @@ static void si_seek_last(dc_iter *i) {
 static void si_seek(dc_iter *i, const char *k, size_t n) {
   sst_iter *it = (sst_iter *)i;
   if (it->err.code) return;
-  it->index->vt->seek(it->index, k, n);
+  it->pos = (int64_t)index_seek(it->t, k, n);
   init_data(it);
   if (it->data) it->data->vt->seek(it->data, k, n);
   skip_forward(it);
@@ -544,7 +624,6 @@ static void si_destroy(dc_iter *i) {
   sst_iter *it = (sst_iter *)i;
   if (!it) return;
   set_data(it, NULL);
-  if (it->index) it->index->vt->destroy(it->index);
   free(it);
 }
 
@@ -558,9 +637,6 @@ dc_iter *dc_sst_iter(dc_sst *t) {
   it->base.vt = &sst_iter_vt;
   it->t = t;
   it->pin.t = t;
-  if (!(it->index = dc_block_iter(t->index, NULL, NULL))) {
-    free(it);
-    return NULL;
-  }
+  it->pos = -1;
   return &it->base;
 }

@@ -84,12 +84,12 @@ cdef class Snapshot(_Child):
             dc_snapshot_release(db, snap)
 
     cdef const dc_snapshot *_pin(self, DB db) except NULL:
-        if self._owner is not db:
-            _raise_misuse("the snapshot belongs to another engine")
         if self._snap == NULL or self._released:
             if self._engine_closed:
                 _raise_closed("the snapshot's engine is closed")
             _raise_closed("the snapshot is released")
+        if self._owner is not db:
+            _raise_misuse("the snapshot belongs to another engine")
         self._pins += 1
         return self._snap
 

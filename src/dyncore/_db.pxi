@@ -287,8 +287,8 @@ cdef class DB:
         _raise(rc, &err)
 
     def write_batch(self, ops, *, sync=None, uint64_t hlc=0, uint32_t origin=0):
-        """Apply `ops`, an iterable of (key, value) pairs (value None deletes),
-        atomically. Every pair is checked before anything is written.
+        """Apply `ops`, an iterable of (key, value) pairs (value None deletes)
+        or a dict, atomically. Every pair is checked before anything is written.
 
         sync: None (the engine's mode) or "commit" / "interval" / "none" for
         this write. hlc, origin: the WAL record's stamp (0: assigned by the
@@ -309,6 +309,9 @@ cdef class DB:
             if mode is None:
                 raise ValueError(f"sync must be one of {', '.join(SYNC_MODES)}, not {sync!r}")
             wo.sync_mode = mode
+        cdef size_t kn, vn, size = 0
+        if isinstance(ops, dict):
+            ops = ops.items()
         b = dc_batch_new()
         if b == NULL:
             raise MemoryError("dc_batch_new")
@@ -317,13 +320,19 @@ cdef class DB:
                 key, value = op
                 if not _plain_bytes(key):
                     key = _coerce_bytes(key, "key")
+                kn = <size_t>PyBytes_GET_SIZE(key)
+                size += 1 + _varint_len(kn) + kn
                 if value is None:
-                    dc_batch_delete(b, PyBytes_AS_STRING(key), <size_t>PyBytes_GET_SIZE(key))
+                    dc_batch_delete(b, PyBytes_AS_STRING(key), kn)
                 else:
                     if not _plain_bytes(value):
                         value = _coerce_bytes(value, "value")
-                    dc_batch_put(b, PyBytes_AS_STRING(key), <size_t>PyBytes_GET_SIZE(key),
-                                 PyBytes_AS_STRING(value), <size_t>PyBytes_GET_SIZE(value))
+                    vn = <size_t>PyBytes_GET_SIZE(value)
+                    size += _varint_len(vn) + vn
+                    dc_batch_put(b, PyBytes_AS_STRING(key), kn, PyBytes_AS_STRING(value), vn)
+            if dc_batch_bytes(b) != size:
+                # dc_batch_put/delete return nothing: a short body means no memory.
+                raise MemoryError("write batch: out of memory")
             self._enter()
             db = self._db
             if dc_batch_count(b) == 0:

@@ -73,21 +73,23 @@ def main(argv: list[str] | None = None) -> None:
               f"through the snapshot {sum(1 for _ in snap.scan())}")
         snap.release()
         _timed("compact", 0, db.compact)
+        _print_stats(db.stats())
         seq = db.last_sequence
         db.close()
         db = _timed("reopen", 0, lambda: Engine(path, sync=args.sync))
         live = sum(1 for _ in db.scan())
         print(f"  after reopen: {live} keys, last sequence {db.last_sequence} (was {seq})")
         assert live == n - len(keys[::2]) and db.last_sequence == seq
-
-        stats = db.stats()
-        print("statistics:")
-        levels = ", ".join(f"L{i}: {lv['files']} files {lv['bytes']} B"
-                           for i, lv in enumerate(stats.pop("levels", [])) if lv.get("files"))
-        for key, val in stats.items():
-            print(f"  {key:<26} {val}")
-        print(f"  {'levels':<26} {levels or '(empty)'}")
         db.close()
+
+
+def _print_stats(stats: dict) -> None:
+    print("statistics:")
+    levels = ", ".join(f"L{i}: {lv['files']} files {lv['bytes']} B"
+                       for i, lv in enumerate(stats.pop("levels", [])) if lv.get("files"))
+    for key, val in stats.items():
+        print(f"  {key:<26} {val}")
+    print(f"  {'levels':<26} {levels or '(empty)'}")
 
 
 if __name__ == "__main__":

@@ -130,6 +130,11 @@ def test_write_batch_sequence_numbers(db):
     assert dict(db.scan()) == {b"b": b"2", b"c": b"3", b"d": b"4", b"e": b"5"}
 
 
+def test_write_batch_dict(db):
+    db.write_batch({b"a": b"1", b"b": None, b"c": bytearray(b"3")})
+    assert list(db.scan()) == [(b"a", b"1"), (b"c", b"3")]
+
+
 def test_write_batch_later_op_wins(db):
     db.write_batch([(b"k", b"1"), (b"k", b"2"), (b"j", b"x"), (b"j", None)])
     assert db.get(b"k") == b"2"
@@ -429,6 +434,12 @@ def test_snapshot_of_another_engine(tmp_path):
                 b.scan(snapshot=s)
     with pytest.raises(TypeError):
         a.get(b"x", snapshot="not a snapshot")
+    a = Engine(tmp_path / "1")
+    s = a.snapshot()
+    a.close()
+    with Engine(tmp_path / "1") as a2:
+        with pytest.raises(ClosedError):  # closed with its engine, not "another engine"
+            a2.get(b"x", s)
 
 
 def test_iterator_outlives_released_snapshot(db):

@@ -480,6 +480,25 @@ def test_hypothesis_model(ops, rnd):
     m.free()
 
 
+@settings(max_examples=80, deadline=None)
+@given(st.lists(st.lists(st.sampled_from([0, 1, 0x7F, 0x80, 0xFF]), max_size=12).map(bytes),
+                min_size=1, max_size=40, unique=True))
+def test_bytewise_order_around_the_8_byte_prefix(keys):
+    # The skiplist compares an 8-byte big-endian, zero-padded prefix first;
+    # keys that differ only after byte 8, or only by trailing zero bytes,
+    # must still sort bytewise (shorter first).
+    m = Mem()
+    for i, k in enumerate(keys):
+        m.put(i + 1, k, k)
+    it = m.iter()
+    assert [e[0] for e in it.forward()] == sorted(keys)
+    it.destroy()
+    for k in keys:
+        assert m.get(k) == (FOUND, k)
+        assert m.get(k + b"\x00") == ((FOUND, k + b"\x00") if k + b"\x00" in keys else (MISS, None))
+    m.free()
+
+
 # ---- lifetime and memory ----
 
 def test_iterator_holds_a_reference():
