@@ -755,6 +755,8 @@ def parse_args(argv=None):
     p.add_argument("--keep", action="store_true", help="keep the database directories")
     p.add_argument("--json", default=None, help="write the results as JSON here")
     p.add_argument("--md", default=None, help="also write the markdown block here")
+    p.add_argument("--from-json", metavar="PATH",
+                   help="do not run: print the tables again from an earlier --json file")
     p.add_argument("--child", nargs=2, metavar=("SPEC", "OUT"), help=argparse.SUPPRESS)
     a = p.parse_args(argv)
     return p, a
@@ -765,6 +767,8 @@ def main(argv=None):
     if a.child:
         child(*a.child)
         return 0
+    if a.from_json:
+        return rerender(a.from_json, a.json, a.md)
     engines = [e.strip() for e in a.only.split(",") if e.strip()]
     wl = [w.strip() for w in a.workloads.split(",") if w.strip()]
     for e in engines:
@@ -809,22 +813,62 @@ def main(argv=None):
         if not a.keep:
             shutil.rmtree(base, ignore_errors=True)
 
-    done = [e for e in engines if runs[e]]
-    agg = {e: aggregate(runs[e]) for e in done}
-    header, rows = build_rows(agg, done) if done else ([], [])
     params = {k: getattr(a, k) for k in ("num", "reads", "scans", "scan_len", "sync_num", "batch",
                                          "value_size", "cache_bytes", "memtable_bytes",
                                          "compression_level", "seed", "repeat")}
-    date = started.strftime("%Y-%m-%d %H:%M UTC")
-    mach = machine()
+    meta = {"command": cmdline, "date": started.isoformat(), "machine": machine(),
+            "params": params, "workloads": wl, "engines_requested": engines}
+    return report(meta, runs, failed, a.json, a.md)
+
+
+def cpu_rows(agg: dict, engines: list[str]) -> tuple[list[str], list[list[str]]]:
+    """CPU time (user + sys, every thread of the engine's process) per operation."""
+    peers = [e for e in engines if e != "dyncore"]
+    have_dc = "dyncore" in agg
+    header = ["workload"] + [f"{e} CPU µs/op" for e in engines]
+    if have_dc:
+        header += [f"dyncore/{p}" for p in peers]
+    rows = []
+    for w in [w for w in WORKLOADS if any(w in agg[e]["workloads"] for e in engines)]:
+        row = [w + (" (per scan)" if w == "scan" else "")]
+        for e in engines:
+            r = agg[e]["workloads"].get(w)
+            row.append("-" if r is None else fmt_us(r["cpu_us_per_op"]))
+        if have_dc:
+            d = agg["dyncore"]["workloads"].get(w)
+            for p in peers:
+                r = agg[p]["workloads"].get(w)
+                ok = d and r and d["cpu_us_per_op"] and r["cpu_us_per_op"]
+                row.append(fmt_ratio(r["cpu_us_per_op"] / d["cpu_us_per_op"]) if ok else "-")
+        rows.append(row)
+    return header, rows
+
+
+def report(meta: dict, runs: dict, failed: dict, json_path=None, md_path=None) -> int:
+    """Print the tables (text, then markdown) and write JSON / markdown files."""
+    pa = meta["params"]
+    engines = meta["engines_requested"]
+    done = [e for e in engines if runs.get(e)]
+    agg = {e: aggregate(runs[e]) for e in done}
+    header, rows = build_rows(agg, done) if done else ([], [])
+    cheader, crows = cpu_rows(agg, done) if done else ([], [])
+    cmdline = meta["command"]
+    date = _dt.datetime.fromisoformat(meta["date"]).strftime("%Y-%m-%d %H:%M UTC")
+    mach = meta["machine"]
+    L = pa["scan_len"]
 
     print()
     print(f"kv bench — {date} — {cmdline}")
     if rows:
         print(text_table(header, rows))
     print("µs/op = wall time / ops (fillsync8: for all 8 threads together); scan = one scan of "
-          f"{a.scan_len} keys. dyncore/peer = peer µs/op ÷ dyncore µs/op (>1: dyncore faster; "
+          f"{L} keys. dyncore/peer = peer µs/op ÷ dyncore µs/op (>1: dyncore faster; "
           "compact: peer s ÷ dyncore s); disk and RSS: dyncore ÷ peer (<1: dyncore smaller).")
+    if crows:
+        print()
+        print(text_table(cheader, crows))
+        print("CPU µs/op = user+sys time of the engine's process (background threads included) "
+              "/ ops; dyncore/peer = peer ÷ dyncore (>1: dyncore uses less CPU).")
     for e in done:
         i = agg[e]["info"]
         print(f"  {e}: {i['module']}; compression {i['compression']}"
@@ -837,36 +881,47 @@ def main(argv=None):
 
     md = [f"### kv bench, {date}", "",
           f"`{cmdline}`", "",
-          f"{a.num:,} keys of 16 B, values {a.value_size} B (half compressible); "
-          f"cache {a.cache_bytes // MiB} MiB, memtable {a.memtable_bytes // MiB} MiB; "
+          f"{pa['num']:,} keys of 16 B, values {pa['value_size']} B (half compressible); "
+          f"cache {pa['cache_bytes'] // MiB} MiB, memtable {pa['memtable_bytes'] // MiB} MiB; "
           f"{mach['cpus']} CPUs ({mach['cpu']}), Python {mach['python']}; "
-          f"median of {a.repeat} run(s).", ""]
+          f"median of {pa['repeat']} run(s).", ""]
     if rows:
         md += [md_table(header, rows), ""]
     md += ["Engines: " + "; ".join(f"{e} — {agg[e]['info']['module']}, "
                                    f"{agg[e]['info']['compression']}" for e in done) + ".", ""]
     md += ["µs/op is wall time per operation (fillsync8: all 8 writer threads together); "
-           f"scan is one scan of {a.scan_len} keys. `dyncore/peer` is the speed ratio "
+           f"scan is one scan of {L} keys. `dyncore/peer` is the speed ratio "
            "(peer µs/op ÷ dyncore µs/op, >1 means dyncore is faster; compact: peer seconds ÷ "
            "dyncore seconds); in the disk and RSS rows it is dyncore ÷ peer (<1 means dyncore "
            "is smaller). LMDB has nothing to compact."]
+    if crows:
+        md += ["", "CPU time per operation (user + sys of the engine's process, background "
+               "threads included; less sensitive than wall time to a busy machine):", "",
+               md_table(cheader, crows)]
     if failed:
         md += ["", "Not measured: " + "; ".join(f"{e} ({w})" for e, w in failed.items()) + "."]
     md_text = "\n".join(md)
     print()
     print(md_text)
 
-    result = {"command": cmdline, "date": started.isoformat(), "machine": mach, "params": params,
-              "workloads": wl, "engines": agg, "failed": failed,
+    result = {**meta, "engines": agg, "failed": failed,
               "raw": {e: runs[e] for e in done}, "markdown": md_text}
-    if a.json:
-        Path(a.json).parent.mkdir(parents=True, exist_ok=True)
-        Path(a.json).write_text(json.dumps(result, indent=1, default=repr))
-    if a.md:
-        Path(a.md).parent.mkdir(parents=True, exist_ok=True)
-        Path(a.md).write_text(md_text + "\n")
+    if json_path:
+        Path(json_path).parent.mkdir(parents=True, exist_ok=True)
+        Path(json_path).write_text(json.dumps(result, indent=1, default=repr))
+    if md_path:
+        Path(md_path).parent.mkdir(parents=True, exist_ok=True)
+        Path(md_path).write_text(md_text + "\n")
     return 1 if failed or any(agg[e]["workloads"][w]["checks_failed"]
                               for e in done for w in agg[e]["workloads"]) else 0
+
+
+def rerender(path: str, json_path=None, md_path=None) -> int:
+    """Print the tables again from a --json file (e.g. after changing the report)."""
+    d = json.loads(Path(path).read_text())
+    meta = {k: d[k] for k in ("command", "date", "machine", "params", "workloads")}
+    meta["engines_requested"] = d.get("engines_requested") or list(d["raw"]) + list(d["failed"])
+    return report(meta, d["raw"], d["failed"], json_path, md_path)
 
 
 if __name__ == "__main__":

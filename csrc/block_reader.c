@@ -63,6 +63,33 @@ void dc_block_free(dc_block *b) {
   free(b);
 }
 
+/* dc_ikey_cmp without a call to memcmp: keys are short and this runs at
+ * every step of a seek. Compares 8 bytes at a time as big-endian words. */
+static inline uint64_t be64_at(const char *p) {
+  uint64_t v;
+  memcpy(&v, p, 8);
+  return __builtin_bswap64(v);
+}
+static inline int ikey_cmp(const char *a, size_t an, const char *b, size_t bn) {
+  size_t ua = an - 8, ub = bn - 8, n = ua < ub ? ua : ub, i = 0;
+  for (; i + 8 <= n; i += 8) {
+    uint64_t x = be64_at(a + i), y = be64_at(b + i);
+    if (x != y) return x < y ? -1 : 1;
+  }
+  if (i < n) {
+    if (n >= 8) { /* the last 8 bytes, overlapping ones already equal */
+      uint64_t x = be64_at(a + n - 8), y = be64_at(b + n - 8);
+      if (x != y) return x < y ? -1 : 1;
+    } else {
+      for (; i < n; i++)
+        if (a[i] != b[i]) return (unsigned char)a[i] < (unsigned char)b[i] ? -1 : 1;
+    }
+  }
+  if (ua != ub) return ua < ub ? -1 : 1;
+  uint64_t ta = dc_dec64(a + ua), tb = dc_dec64(b + ub);
+  return ta > tb ? -1 : (ta < tb ? 1 : 0);
+}
+
 static inline uint32_t restart_at(const dc_block *b, uint32_t i) {
   return dc_dec32(b->data + b->size + 4 * (size_t)i);
 }
@@ -122,19 +149,13 @@ static int find_restart(const dc_block *b, const char *target, size_t tlen, uint
     const char *k;
     uint32_t klen;
     if (restart_key(b, mid, &k, &klen)) return DC_CORRUPT;
-    if (dc_ikey_cmp(k, klen, target, tlen) < 0) lo = mid;
+    if (ikey_cmp(k, klen, target, tlen) < 0) lo = mid;
     else hi = mid - 1;
   }
   *out = lo;
   return DC_OK;
 }
 
-/* ---- private to the sstable component (declared in sst_reader.c) ----
- * Point lookups use these instead of a heap-allocated iterator. */
-
-/* First entry with key >= target: its key in *key, its value, and the offset
- * after it in *next. *off = its offset, or b->size if every key is < target.
- * Returns DC_OK, DC_CORRUPT or DC_NOMEM. */
 int dc_block_seek_entry(const dc_block *b, const char *target, size_t tlen, dc_buf *key,
                         uint32_t *off, const char **val, uint32_t *vlen, uint32_t *next) {
   *off = (uint32_t)b->size;
@@ -147,7 +168,7 @@ int dc_block_seek_entry(const dc_block *b, const char *target, size_t tlen, dc_b
   while (p < b->size) {
     rc = decode_at(b, p, key, val, vlen, next);
     if (rc) return rc;
-    if (dc_ikey_cmp(key->data, key->len, target, tlen) >= 0) {
+    if (ikey_cmp(key->data, key->len, target, tlen) >= 0) {
       *off = p;
       return DC_OK;
     }
@@ -232,7 +253,7 @@ static void bi_seek(dc_iter *i, const char *target, size_t tlen) {
     return;
   }
   bi_to_restart(it, r);
-  while (it->cur < it->b->size && dc_ikey_cmp(it->key.data, it->key.len, target, tlen) < 0)
+  while (it->cur < it->b->size && ikey_cmp(it->key.data, it->key.len, target, tlen) < 0)
     bi_load(it, it->next);
 }
 

@@ -262,8 +262,7 @@ static int run_compaction(dc_db *db, compaction *c, dc_error *err) {
     for (int i = 0; i < c->nin; i++) kids[i] = dc_sst_iter(c->in[i]->sst);
     dc_iter *it = dc_merge_iter_new(kids, c->nin);
     free(kids);
-    dc_sst_options so = {db->opt.block_bytes, (int)db->opt.restart_interval,
-                         (int)db->opt.bloom_bits_per_key, {db->opt.compression_level}};
+    dc_sst_options so = dc_sst_options_for(db, c->out_level, c->manual);
     outputs o = {db, NULL, 0, &e, c->out_level, 0};
     dc_buf cur = {0}, last_out = {0};
     int has_cur = 0;

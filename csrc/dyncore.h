@@ -73,7 +73,9 @@ typedef struct dc_options {
   uint32_t restart_interval;  /* keys between restart points in a block */
   uint32_t bloom_bits_per_key; /* 0 disables bloom filters */
   int compression_level;       /* zstd level; 0 disables compression */
-  const char *zstd_library;    /* path of a shared object exporting ZSTD_*; NULL: no zstd */
+  const char *zstd_library;    /* path of a shared object exporting ZSTD_* (libzstd.so.1,
+                                  or inside Python backports.zstd's _zstd module);
+                                  NULL: no compression */
   uint32_t l0_compaction_trigger; /* L0 files that start a compaction */
   uint32_t l0_slowdown_trigger;   /* L0 files at which each write sleeps 1 ms */
   uint32_t l0_stop_trigger;       /* L0 files at which writes wait */
@@ -82,8 +84,8 @@ typedef struct dc_options {
   uint64_t target_file_bytes; /* compaction output file size */
   uint32_t replica_id;        /* origin id stamped on local writes' WAL records */
   int create_if_missing;      /* default 1 */
-  int paranoid_checks;        /* default 0: verify every block checksum on read; when
-                                 0, checksums are verified when blocks enter the cache */
+  int paranoid_checks;        /* default 0. Block checksums are always verified when a
+                                 block is read from a file; 1 also checks index order at open */
   struct dc_env *env;         /* NULL: POSIX */
 } dc_options;
 

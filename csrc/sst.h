@@ -66,7 +66,8 @@ void dc_sst_builder_abandon(dc_sst_builder *b);
  * filter in memory; data blocks go through `cache` (may be NULL). */
 typedef struct dc_sst dc_sst;
 
-/* `paranoid`: verify block checksums on every read, not only on cache fill. */
+/* Block checksums are verified whenever a block is read from the file;
+ * `paranoid` adds a check at open that the index keys ascend. */
 int dc_sst_open(dc_env *env, const char *path, uint64_t file_number, dc_cache *cache,
                 int paranoid, dc_sst **out, dc_error *err);
 void dc_sst_close(dc_sst *t);

@@ -40,10 +40,6 @@
 #include "sst.h"
 #include "status.h"
 
-/* Private to the sstable component; defined in block_reader.c. */
-int dc_block_seek_entry(const dc_block *b, const char *target, size_t tlen, dc_buf *key,
-                        uint32_t *off, const char **val, uint32_t *vlen, uint32_t *next);
-
 typedef struct idx_ent {
   uint64_t off;  /* block offset */
   uint64_t koff; /* index key: keys[koff .. koff+klen) */
@@ -441,7 +437,7 @@ int dc_sst_get(dc_sst *t, const char *ukey, size_t ulen, uint64_t snap_seq, int 
       if (dc_bytes_cmp(k, kl - DC_IKEY_TRAILER, ukey, ulen) == 0) {
         int kind = dc_ikey_kind(k, kl);
         if (kind == DC_KIND_PUT) {
-          if (dc_buf_append(val, v, vlen))
+          if (val && dc_buf_append(val, v, vlen))
             rc = dc_err_set(err, DC_NOMEM, "sst %s: out of memory", t->path);
           else
             *result = DC_GET_FOUND;

@@ -270,6 +270,17 @@ static int recover(dc_db *db, dc_error *err) {
 
 /* ---------------- background threads ---------------- */
 
+/* Table options for output at `level`. Flushes and L0->L1 merges run while
+ * writes wait on them, and their output is rewritten soon: they use zstd's
+ * fastest level; deeper levels and manual compactions the configured one. */
+dc_sst_options dc_sst_options_for(const dc_db *db, int level, int manual) {
+  int z = db->opt.compression_level;
+  if (!manual && level <= 1 && z > 1) z = 1;
+  dc_sst_options so = {db->opt.block_bytes, (int)db->opt.restart_interval,
+                       (int)db->opt.bloom_bits_per_key, {z}};
+  return so;
+}
+
 static int flush_imm(dc_db *db, dc_error *err) {
   pthread_mutex_lock(&db->mu);
   dc_memtable *m = db->imm[0];
@@ -279,8 +290,7 @@ static int flush_imm(dc_db *db, dc_error *err) {
 
   char path[4096];
   dc_sst_path(path, sizeof path, db->dir, number);
-  dc_sst_options so = {db->opt.block_bytes, (int)db->opt.restart_interval,
-                       (int)db->opt.bloom_bits_per_key, {db->opt.compression_level}};
+  dc_sst_options so = dc_sst_options_for(db, 0, 0);
   dc_sst_builder *b;
   int rc = DC_OK;
   dc_filemeta *f = NULL;

@@ -126,6 +126,9 @@ struct dc_db {
   dc_db_stats st;
 };
 
+/* Table options for output at a level (store.c). */
+dc_sst_options dc_sst_options_for(const dc_db *db, int level, int manual);
+
 /* Background machinery (compaction.c). */
 void *dc_compaction_thread(void *arg);
 /* Apply an edit to the current version: write the manifest, install.

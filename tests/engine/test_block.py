@@ -164,7 +164,7 @@ def random_entries(rnd: random.Random, n: int):
     keys = set()
     out = []
     while len(out) < n:
-        u = bytes(rnd.choice(b"abcd") for _ in range(rnd.randrange(0, 12)))
+        u = bytes(rnd.choice(b"abcd") for _ in range(rnd.choice((rnd.randrange(0, 12), rnd.randrange(0, 30)))))
         seq = rnd.randrange(1, 1 << 56)
         k = ikey(u, seq, rnd.randrange(2))
         if k[:-8] in keys and rnd.random() < 0.5:
@@ -193,7 +193,7 @@ def test_round_trip_seek_next_prev(interval):
         orders = [order(k) for k in keys]
         import bisect
 
-        targets = keys[::7] + [ikey(bytes(rnd.choice(b"abcde") for _ in range(rnd.randrange(0, 13))),
+        targets = keys[::7] + [ikey(bytes(rnd.choice(b"abcde") for _ in range(rnd.randrange(0, 31))),
                                     rnd.randrange(1 << 56), 1) for _ in range(300)]
         targets += [ikey(b"", (1 << 56) - 1, 1), ikey(b"\xff" * 20, 0, 0)]
         for t in targets:
@@ -377,3 +377,40 @@ def test_entry_damage_reported_by_status():
     assert rc == DC_CORRUPT and "offset %d" % off in msg
     it.close()
     blk.close()
+
+
+from hypothesis import given, settings, strategies as st  # noqa: E402
+
+ukeys = st.binary(min_size=0, max_size=40)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.tuples(ukeys, st.integers(0, (1 << 56) - 1), st.integers(0, 1)),
+                min_size=0, max_size=80, unique_by=lambda t: (t[0], t[1], t[2])),
+       st.lists(st.tuples(ukeys, st.integers(0, (1 << 56) - 1)), max_size=20),
+       st.sampled_from([1, 3, 16]))
+def test_seek_property(raw, probes, interval):
+    """Arbitrary bytes in keys (zeros, 0xff, prefixes of each other): seek finds
+    the first key >= the target in internal-key order."""
+    import bisect
+
+    entries = sorted(((ikey(u, s, k), b"%d" % i) for i, (u, s, k) in enumerate(raw)),
+                     key=lambda e: order(e[0]))
+    blk = Block(build_block(entries, interval))
+    it = blk.iter()
+    try:
+        assert it.forward() == entries
+        orders = [order(k) for k, _ in entries]
+        targets = [ikey(u, s, 1) for u, s in probes] + [k for k, _ in entries[::3]]
+        for t in targets:
+            i = bisect.bisect_left(orders, order(t))
+            it.seek(t)
+            if i == len(entries):
+                assert not it.valid()
+            else:
+                assert it.valid() and it.key() == entries[i][0]
+                it.prev()
+                assert (not it.valid()) if i == 0 else it.key() == entries[i - 1][0]
+    finally:
+        it.close()
+        blk.close()

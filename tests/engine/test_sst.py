@@ -837,3 +837,248 @@ def test_concurrent_readers(tmp_path):
     assert not errors
     t.close()
     lib.dc_cache_free(cache)
+
+
+# ---------------------------------------------------------------- the format, written by hand
+# A minimal writer following FORMATS.md, to pin the byte format and to make
+# damage that checksums cannot catch (a block with a valid checksum whose
+# contents are wrong).
+
+import xxhash  # noqa: E402
+
+
+def py_varint(v: int) -> bytes:
+    out = bytearray()
+    while v >= 128:
+        out.append((v & 127) | 128)
+        v >>= 7
+    out.append(v)
+    return bytes(out)
+
+
+def py_block(entries, interval=16) -> bytes:
+    out, restarts, last = bytearray(), [], b""
+    for i, (k, v) in enumerate(entries):
+        shared = 0
+        if i % interval == 0:
+            restarts.append(len(out))
+        else:
+            while shared < min(len(k), len(last)) and k[shared] == last[shared]:
+                shared += 1
+        out += py_varint(shared) + py_varint(len(k) - shared) + py_varint(len(v)) + k[shared:] + v
+        last = k
+    for r in restarts:
+        out += struct.pack("<I", r)
+    return bytes(out + struct.pack("<I", len(restarts)))
+
+
+def py_stored(raw: bytes) -> bytes:
+    steps = 0
+    return raw + struct.pack("<BII", steps, len(raw),
+                             xxhash.xxh64_intdigest(raw + bytes([steps])) & 0xFFFFFFFF)
+
+
+def py_bloom(ukeys, bits_per_key=10) -> bytes:
+    k = min(30, max(1, int(bits_per_key * 0.69 + 0.5)))
+    nbits = max(64, len(ukeys) * bits_per_key)
+    nbytes = (nbits + 7) // 8
+    nbits = nbytes * 8
+    bits = bytearray(nbytes)
+    for u in ukeys:
+        hv = xxhash.xxh64_intdigest(u, 0x9747B28C)
+        h1, h2 = hv & 0xFFFFFFFF, hv >> 32
+        for i in range(k):
+            p = (h1 + i * h2) % nbits
+            bits[p >> 3] |= 1 << (p & 7)
+    return bytes(bits) + bytes([k])
+
+
+def py_sst(blocks, index_keys=None, bloom=10, version=1) -> bytes:
+    """blocks: lists of (ikey, value); index_keys: per block (default: last key)."""
+    out, index = bytearray(), []
+    for i, b in enumerate(blocks):
+        raw = py_block(b)
+        off = len(out)
+        out += py_stored(raw)
+        index.append(((index_keys or [None] * len(blocks))[i] or b[-1][0],
+                      py_varint(off) + py_varint(len(raw))))
+    foff = fsize = 0
+    if bloom:
+        ukeys = []
+        for b in blocks:
+            for k, _ in b:
+                if not ukeys or ukeys[-1] != k[:-8]:
+                    ukeys.append(k[:-8])
+        f = py_bloom(ukeys, bloom)
+        foff, fsize = len(out), len(f)
+        out += py_stored(f)
+    raw = py_block(index, 1)
+    ioff, isize = len(out), len(raw)
+    out += py_stored(raw)
+    handles = py_varint(foff) + py_varint(fsize) + py_varint(ioff) + py_varint(isize)
+    out += handles + bytes(32 - len(handles)) + struct.pack("<IIQ", version, 0, 0x65726F636E7964)
+    return bytes(out)
+
+
+def split_blocks(entries, block_bytes=4096):
+    """How the builder cuts blocks: after the entry that brings the estimate to block_bytes."""
+    blocks, cur = [], []
+    for e in entries:
+        cur.append(e)
+        if len(py_block(cur)) >= block_bytes:
+            blocks.append(cur)
+            cur = []
+    if cur:
+        blocks.append(cur)
+    return blocks
+
+
+def test_builder_output_matches_the_documented_format(tmp_path):
+    rnd = random.Random(50)
+    entries, _ = gen_entries(rnd, 300, vlen=(0, 50))
+    path = tmp_path / "fmt.sst"
+    build(path, entries, block_bytes=1024)
+    assert path.read_bytes() == py_sst(split_blocks(entries, 1024))
+    build(path, entries, block_bytes=1024, bloom=0)
+    assert path.read_bytes() == py_sst(split_blocks(entries, 1024), bloom=0)
+
+
+def test_hand_written_table_reads_back(tmp_path):
+    rnd = random.Random(51)
+    entries, max_seq = gen_entries(rnd, 500)
+    path = tmp_path / "hand.sst"
+    path.write_bytes(py_sst(split_blocks(entries, 700)))
+    t = Table(path, paranoid=1)
+    assert t.rc == DC_OK, t.msg
+    check_gets(t, Model(entries), rnd, 2000, max_seq)
+    t.close()
+
+
+def test_index_separators_past_the_block_end(tmp_path):
+    """An index key may be any key >= the block's last key and < the next
+    block's first (a shortened separator); a lookup between the two must go on
+    to the next block."""
+    blocks = [
+        [(ikey(b"apple", 9, PUT), b"a9"), (ikey(b"banana", 5, PUT), b"b5")],
+        [(ikey(b"banana", 3, PUT), b"b3"), (ikey(b"banana", 1, DEL), b""),
+         (ikey(b"cherry", 2, PUT), b"c2")],
+        [(ikey(b"date", 4, PUT), b"d4")],
+    ]
+    seps = [ikey(b"banana", 4, PUT), ikey(b"czz", 0, PUT), None]
+    path = tmp_path / "sep.sst"
+    path.write_bytes(py_sst(blocks, seps))
+    model = Model([e for b in blocks for e in b])
+    t = Table(path, paranoid=1)
+    assert t.rc == DC_OK, t.msg
+    for u in (b"apple", b"banana", b"cherry", b"date", b"b", b"cz", b"zebra"):
+        for snap in range(0, 11):
+            assert t.get(u, snap) == model.get(u, snap), (u, snap)
+    it = t.iter()
+    assert it.forward() == model.entries and it.backward() == model.entries[::-1]
+    for k, _ in model.entries:
+        it.seek(k)
+        assert it.key() == k
+    it.close()
+    t.close()
+
+
+def test_damage_behind_a_valid_checksum(tmp_path):
+    good = [[(ikey(b"k%03d" % (10 * j + i), 1, PUT), b"v") for i in range(10)] for j in range(3)]
+    entries = [e for b in good for e in b]
+    path = tmp_path / "d.sst"
+
+    # index keys out of order: paranoid open refuses, a plain open does not look
+    path.write_bytes(py_sst(good, [good[1][-1][0], good[0][-1][0], None]))
+    t = Table(path, paranoid=1)
+    assert t.rc == DC_CORRUPT and "out of order" in t.msg and str(path) in t.msg
+    t = Table(path)
+    assert t.rc == DC_OK
+    t.close()
+
+    # a data block whose entry claims more shared bytes than the previous key has
+    raw = bytearray(py_block(good[1]))
+    off = 3 + len(good[1][0][0]) + 1  # entry 1
+    raw[off] = 60
+    data = bytearray(py_sst(good))
+    b1 = len(py_stored(py_block(good[0])))
+    stored = py_stored(bytes(raw))
+    data[b1:b1 + len(stored)] = stored
+    path.write_bytes(bytes(data))
+    t = Table(path)
+    assert t.rc == DC_OK
+    assert t.get(b"k005") == (FOUND, b"v")
+    with pytest.raises(DcError) as e:
+        t.get(b"k015")
+    assert e.value.code == DC_CORRUPT and str(path) in e.value.msg and "offset %d" % b1 in e.value.msg
+    it = t.iter()
+    got = it.forward()
+    assert got == entries[:11]
+    rc, msg = it.status()
+    assert rc == DC_CORRUPT and str(path) in msg
+    it.close()
+    t.close()
+
+    # an index handle that leaves a gap between blocks
+    blocks = py_stored(py_block(good[0])) + b"\0" * 5 + py_stored(py_block(good[2]))
+    index = [(good[0][-1][0], py_varint(0) + py_varint(len(py_block(good[0])))),
+             (good[2][-1][0], py_varint(len(py_stored(py_block(good[0]))) + 5) +
+              py_varint(len(py_block(good[2]))))]
+    raw = py_block(index, 1)
+    ioff = len(blocks)
+    handles = py_varint(0) + py_varint(0) + py_varint(ioff) + py_varint(len(raw))
+    path.write_bytes(blocks + py_stored(raw) + handles + bytes(32 - len(handles)) +
+                     struct.pack("<IIQ", 1, 0, 0x65726F636E7964))
+    t = Table(path)
+    assert t.rc == DC_CORRUPT and "bad block handle" in t.msg and str(path) in t.msg
+
+    # a table that ends its index where the footer does not begin
+    data = py_sst(good)
+    path.write_bytes(data[:-48] + b"\0" + data[-48:])
+    t = Table(path)
+    assert t.rc == DC_CORRUPT and "out of place" in t.msg
+
+
+from hypothesis import given, settings, strategies as st  # noqa: E402
+
+_tmp_counter = [0]
+
+
+@settings(max_examples=120, deadline=None)
+@given(st.sampled_from([b"", b"user00000", b"\x00\x00", b"\xff\xff\xff"]),
+       st.lists(st.tuples(st.binary(max_size=12), st.integers(1, 50), st.integers(0, 1)),
+                min_size=1, max_size=60, unique_by=lambda t: (t[0], t[1])),
+       st.lists(st.tuples(st.binary(max_size=14), st.integers(0, 60)), max_size=30),
+       st.sampled_from([1, 64, 300]))
+def test_index_search_property(tmp_path_factory, common, raw, probes, block_bytes):
+    """Keys with long shared prefixes, zero bytes, 0xff bytes and keys that are
+    prefixes of others, in tables of many tiny blocks: gets and seeks answer
+    as the model does (this exercises the index's prefix search)."""
+    entries = sorted(((ikey(common + u, s, k), b"" if k == DEL else b"v%d" % s)
+                      for u, s, k in raw), key=lambda e: order(e[0]))
+    model = Model(entries)
+    _tmp_counter[0] += 1
+    path = tmp_path_factory.getbasetemp() / ("prop%d.sst" % _tmp_counter[0])
+    build(path, entries, block_bytes=block_bytes, restart=2)
+    t = Table(path, paranoid=1)
+    assert t.rc == DC_OK, t.msg
+    try:
+        ukeys = [k[:-8] for k, _ in entries]
+        cands = [(common + u, s) for u, s in probes] + [(u, s) for u in ukeys for s in (0, 25, 60)]
+        cands += [(u[:-1], 60) for u in ukeys if u] + [(u + b"\0", 60) for u in ukeys[:5]]
+        cands += [(common[:-1], 60), (b"", 60), (b"\xff" * 20, 60)]
+        for u, s in cands:
+            assert t.get(u, s) == model.get(u, s), (u, s)
+        it = t.iter()
+        assert it.forward() == entries
+        for u, s in cands:
+            target = ikey(u, s, 1)
+            i = model.seek(target)
+            it.seek(target)
+            if i == len(entries):
+                assert not it.valid()
+            else:
+                assert it.valid() and it.key() == entries[i][0], (u, s)
+        it.close()
+    finally:
+        t.close()
+        os.remove(path)
