@@ -77,7 +77,8 @@ class Data:
         rnd.shuffle(order)  # readmissing
         self.missing_keys = [b"%016d" % (2 * order[j % n] + 1) for j in range(nr)]
         span = max(1, n - a.scan_len)
-        self.scan_starts = [self.keys[rnd.randrange(span)] for _ in range(a.scans or max(100, n // 100))]
+        nscan = a.scans or max(100, n // 100)
+        self.scan_starts = [self.keys[rnd.randrange(span)] for _ in range(nscan)]
         rnd.shuffle(order)  # overwrite: every key once, with another key's value
         self.over_keys = [self.keys[i] for i in order]
         self.over_vals = [self.values[(i + 1) % n] for i in order]
@@ -670,7 +671,8 @@ def build_rows(agg: dict, engines: list[str]) -> tuple[list[str], list[list[str]
         row = [w + (" (per scan)" if w == "scan" else "")]
         for e in engines:
             r = agg[e]["workloads"].get(w)
-            row.append("-" if r is None else f"{fmt_us(r['us_per_op'])} ({fmt_ops(r['ops_per_s'])})")
+            row.append("-" if r is None
+                       else f"{fmt_us(r['us_per_op'])} ({fmt_ops(r['ops_per_s'])})")
         if have_dc:
             d = agg["dyncore"]["workloads"].get(w)
             for p in peers:
@@ -692,7 +694,8 @@ def build_rows(agg: dict, engines: list[str]) -> tuple[list[str], list[list[str]
         row = [label]
         for e in engines:
             v = vals[e]
-            row.append("-" if v is None else (f"{v:.2f}" if key == "compact_seconds" else fmt_mib(v)))
+            row.append("-" if v is None
+                       else f"{v:.2f}" if key == "compact_seconds" else fmt_mib(v))
         if have_dc:
             for p in peers:
                 d, r = vals.get("dyncore"), vals.get(p)
@@ -734,14 +737,16 @@ def parse_args(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
                                 formatter_class=argparse.ArgumentDefaultsHelpFormatter)
     p.add_argument("--num", type=int, default=1_000_000, help="keys")
-    p.add_argument("--reads", type=int, default=0, help="gets for readrandom/readmissing (0: --num)")
+    p.add_argument("--reads", type=int, default=0,
+                   help="gets for readrandom/readmissing (0: --num)")
     p.add_argument("--scans", type=int, default=0, help="scans (0: max(100, num/100))")
     p.add_argument("--scan-len", type=int, default=100, help="keys per scan")
     p.add_argument("--sync-num", type=int, default=5000,
                    help="durable puts per fillsync run (split over its threads)")
     p.add_argument("--batch", type=int, default=1000, help="fillseq batch size")
     p.add_argument("--value-size", type=int, default=100)
-    p.add_argument("--cache-bytes", type=int, default=64 * MiB, help="block-cache budget, every engine")
+    p.add_argument("--cache-bytes", type=int, default=64 * MiB,
+                   help="block-cache budget, every engine")
     p.add_argument("--memtable-bytes", type=int, default=64 * MiB,
                    help="write buffer of the LSM engines (dyncore, RocksDB, LevelDB)")
     p.add_argument("--compression-level", type=int, default=3, help="zstd level (dyncore, RocksDB)")

@@ -66,6 +66,7 @@ def pytest_terminal_summary(terminalreporter):
     tr = terminalreporter
     tr.section("per operation (round time / ops in the round)")
     w = max(len(n) for n, *_ in _PER_OP)
-    tr.write_line(f"{'benchmark'.ljust(w)}  {'ops/round':>10}  {'median ns/op':>12}  {'min ns/op':>10}")
+    tr.write_line(f"{'benchmark'.ljust(w)}  {'ops/round':>10}  {'median ns/op':>12}"
+                  f"  {'min ns/op':>10}")
     for name, ops, med, mn in _PER_OP:
         tr.write_line(f"{name.ljust(w)}  {ops:>10,}  {med:>12.1f}  {mn:>10.1f}")

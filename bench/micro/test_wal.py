@@ -1,7 +1,6 @@
 """WAL: add one record and write it (one append system call each, no fsync), as a
 lone writer does; and groups of 8 records per write, as a group-commit leader does."""
 import random
-import struct
 
 import pytest
 

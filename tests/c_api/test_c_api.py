@@ -197,3 +197,23 @@ def test_group_commit_with_threads(tmp_path):
         assert st["writes"] == 800
         assert st["write_groups"] < 800  # concurrent writers shared syncs
         assert len(db.items()) == 800
+
+
+def test_interval_mode_syncs_in_the_background(tmp_path):
+    import time
+
+    with CDB(tmp_path, sync="interval", sync_interval_ms=20) as db:
+        db.put(b"a", b"1")
+        deadline = time.time() + 5
+        while db.stats()["syncs"] == 0 and time.time() < deadline:
+            time.sleep(0.01)
+        assert db.stats()["syncs"] >= 1
+        assert db.get(b"a") == b"1"
+
+
+def test_per_write_sync_override(tmp_path):
+    with CDB(tmp_path, sync="none") as db:
+        db.write([(b"a", b"1")])
+        assert db.stats()["syncs"] == 0
+        db.write([(b"b", b"2")], sync="commit")
+        assert db.stats()["syncs"] == 1
