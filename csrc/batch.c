@@ -6,17 +6,25 @@
 
 dc_batch *dc_batch_new(void) { return calloc(1, sizeof(dc_batch)); }
 
-void dc_batch_put(dc_batch *b, const char *key, size_t klen, const char *val, size_t vlen) {
-  dc_buf_putc(&b->rep, DC_KIND_PUT);
-  dc_buf_put_lp(&b->rep, key, klen);
-  dc_buf_put_lp(&b->rep, val, vlen);
+int dc_batch_put(dc_batch *b, const char *key, size_t klen, const char *val, size_t vlen) {
+  size_t len = b->rep.len;
+  if (klen > UINT32_MAX || vlen > UINT32_MAX || dc_buf_putc(&b->rep, DC_KIND_PUT) ||
+      dc_buf_put_lp(&b->rep, key, klen) || dc_buf_put_lp(&b->rep, val, vlen)) {
+    b->rep.len = len; /* the batch is unchanged */
+    return klen > UINT32_MAX || vlen > UINT32_MAX ? DC_INVALID : DC_NOMEM;
+  }
   b->count++;
+  return DC_OK;
 }
 
-void dc_batch_delete(dc_batch *b, const char *key, size_t klen) {
-  dc_buf_putc(&b->rep, DC_KIND_DEL);
-  dc_buf_put_lp(&b->rep, key, klen);
+int dc_batch_delete(dc_batch *b, const char *key, size_t klen) {
+  size_t len = b->rep.len;
+  if (klen > UINT32_MAX || dc_buf_putc(&b->rep, DC_KIND_DEL) || dc_buf_put_lp(&b->rep, key, klen)) {
+    b->rep.len = len;
+    return klen > UINT32_MAX ? DC_INVALID : DC_NOMEM;
+  }
   b->count++;
+  return DC_OK;
 }
 
 void dc_batch_clear(dc_batch *b) {

@@ -117,10 +117,12 @@ int dc_delete(dc_db *db, const char *key, size_t klen, dc_error *err);
 int dc_get(dc_db *db, const dc_snapshot *snap, const char *key, size_t klen, char **val,
            size_t *vlen, dc_error *err);
 
-/* Write batches: applied atomically (all or nothing, also across a crash). */
+/* Write batches: applied atomically (all or nothing, also across a crash).
+ * put/delete return DC_OK, DC_NOMEM or DC_INVALID (a key or value of 4 GiB
+ * or more); on an error the batch is unchanged. */
 dc_batch *dc_batch_new(void);
-void dc_batch_put(dc_batch *b, const char *key, size_t klen, const char *val, size_t vlen);
-void dc_batch_delete(dc_batch *b, const char *key, size_t klen);
+int dc_batch_put(dc_batch *b, const char *key, size_t klen, const char *val, size_t vlen);
+int dc_batch_delete(dc_batch *b, const char *key, size_t klen);
 void dc_batch_clear(dc_batch *b);
 uint32_t dc_batch_count(const dc_batch *b);
 size_t dc_batch_bytes(const dc_batch *b);

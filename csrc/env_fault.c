@@ -89,6 +89,7 @@ typedef struct fenv {
   dc_env env; /* first: a dc_env * is a fenv * */
   dc_env *base;
   pthread_mutex_t mu;
+  pthread_rwlock_t op; /* held shared by every call, exclusively by a power cut */
   uint64_t counts[NKINDS];
   /* the armed rule */
   int armed, errnum, persistent;
@@ -182,7 +183,7 @@ static int parent_is(const char *path, const char *dir) {
 
 /* ---- the env ---- */
 
-static int ft_open(dc_env *env, const char *path, int mode, dc_file **out, dc_error *err) {
+static int ft_open_op(dc_env *env, const char *path, int mode, dc_file **out, dc_error *err) {
   fenv *fe = FE(env);
   dc_env *b = fe->base;
   int e = hit(fe, DC_FAULT_OPEN, path, NULL);
@@ -235,7 +236,7 @@ nomem:
   return dc_err_set(err, DC_NOMEM, "open %s: out of memory", path);
 }
 
-static int ft_read(dc_env *env, dc_file *f, uint64_t off, size_t n, char *buf, size_t *got,
+static int ft_read_op(dc_env *env, dc_file *f, uint64_t off, size_t n, char *buf, size_t *got,
                    dc_error *err) {
   fenv *fe = FE(env);
   int e = hit(fe, DC_FAULT_READ, f->path, NULL);
@@ -243,14 +244,14 @@ static int ft_read(dc_env *env, dc_file *f, uint64_t off, size_t n, char *buf, s
   return fe->base->read(fe->base, f->base, off, n, buf, got, err);
 }
 
-static int ft_append(dc_env *env, dc_file *f, const void *data, size_t n, dc_error *err) {
+static int ft_append_op(dc_env *env, dc_file *f, const void *data, size_t n, dc_error *err) {
   fenv *fe = FE(env);
   int e = hit(fe, DC_FAULT_APPEND, f->path, NULL);
   if (e) return dc_err_errno(err, e, "append", f->path);
   return fe->base->append(fe->base, f->base, data, n, err);
 }
 
-static int ft_sync(dc_env *env, dc_file *f, dc_error *err) {
+static int ft_sync_op(dc_env *env, dc_file *f, dc_error *err) {
   fenv *fe = FE(env);
   dc_env *b = fe->base;
   int e = hit(fe, DC_FAULT_SYNC, f->path, NULL);
@@ -266,12 +267,12 @@ static int ft_sync(dc_env *env, dc_file *f, dc_error *err) {
   return DC_OK;
 }
 
-static int ft_size(dc_env *env, dc_file *f, uint64_t *out, dc_error *err) {
+static int ft_size_op(dc_env *env, dc_file *f, uint64_t *out, dc_error *err) {
   fenv *fe = FE(env);
   return fe->base->size(fe->base, f->base, out, err);
 }
 
-static int ft_truncate(dc_env *env, dc_file *f, uint64_t len, dc_error *err) {
+static int ft_truncate_op(dc_env *env, dc_file *f, uint64_t len, dc_error *err) {
   fenv *fe = FE(env);
   int e = hit(fe, DC_FAULT_TRUNCATE, f->path, NULL);
   if (e) return dc_err_errno(err, e, "truncate", f->path);
@@ -294,7 +295,7 @@ static void release(fenv *fe, dc_file *f) {
   free(f);
 }
 
-static int ft_close(dc_env *env, dc_file *f, dc_error *err) {
+static int ft_close_op(dc_env *env, dc_file *f, dc_error *err) {
   fenv *fe = FE(env);
   if (!f) return DC_OK;
   int e = hit(fe, DC_FAULT_CLOSE, f->path, NULL);
@@ -304,7 +305,7 @@ static int ft_close(dc_env *env, dc_file *f, dc_error *err) {
   return rc;
 }
 
-static int ft_rename(dc_env *env, const char *from, const char *to, dc_error *err) {
+static int ft_rename_op(dc_env *env, const char *from, const char *to, dc_error *err) {
   fenv *fe = FE(env);
   dc_env *b = fe->base;
   int e = hit(fe, DC_FAULT_RENAME, from, to);
@@ -348,7 +349,7 @@ static int ft_rename(dc_env *env, const char *from, const char *to, dc_error *er
   return DC_OK;
 }
 
-static int ft_remove(dc_env *env, const char *path, dc_error *err) {
+static int ft_remove_op(dc_env *env, const char *path, dc_error *err) {
   fenv *fe = FE(env);
   int e = hit(fe, DC_FAULT_REMOVE, path, NULL);
   if (e) return dc_err_errno(err, e, "remove", path);
@@ -366,21 +367,21 @@ static int ft_remove(dc_env *env, const char *path, dc_error *err) {
   return DC_OK;
 }
 
-static int ft_list(dc_env *env, const char *dir, char ***names, int *count, dc_error *err) {
+static int ft_list_op(dc_env *env, const char *dir, char ***names, int *count, dc_error *err) {
   fenv *fe = FE(env);
   int e = hit(fe, DC_FAULT_LIST, dir, NULL);
   if (e) return dc_err_errno(err, e, "list", dir);
   return fe->base->list(fe->base, dir, names, count, err);
 }
 
-static int ft_mkdir(dc_env *env, const char *path, dc_error *err) {
+static int ft_mkdir_op(dc_env *env, const char *path, dc_error *err) {
   fenv *fe = FE(env);
   int e = hit(fe, DC_FAULT_MKDIR, path, NULL);
   if (e) return dc_err_errno(err, e, "mkdir", path);
   return fe->base->mkdir(fe->base, path, err);
 }
 
-static int ft_sync_dir(dc_env *env, const char *path, dc_error *err) {
+static int ft_sync_dir_op(dc_env *env, const char *path, dc_error *err) {
   fenv *fe = FE(env);
   int e = hit(fe, DC_FAULT_SYNC_DIR, path, NULL);
   if (e) return dc_err_errno(err, e, "sync dir", path);
@@ -430,6 +431,82 @@ static int ft_exists(dc_env *env, const char *path) {
   return fe->base->exists(fe->base, path);
 }
 
+
+/* Every call runs under `op` held shared, so that a power cut (which takes it
+ * exclusively) falls between calls, never inside one, as a real one does. */
+static int ft_open(dc_env *env, const char *path, int mode, dc_file **out, dc_error *err) {
+  pthread_rwlock_rdlock(&FE(env)->op);
+  int rc = ft_open_op(env, path, mode, out, err);
+  pthread_rwlock_unlock(&FE(env)->op);
+  return rc;
+}
+static int ft_read(dc_env *env, dc_file *f, uint64_t off, size_t n, char *buf, size_t *got, dc_error *err) {
+  pthread_rwlock_rdlock(&FE(env)->op);
+  int rc = ft_read_op(env, f, off, n, buf, got, err);
+  pthread_rwlock_unlock(&FE(env)->op);
+  return rc;
+}
+static int ft_append(dc_env *env, dc_file *f, const void *data, size_t n, dc_error *err) {
+  pthread_rwlock_rdlock(&FE(env)->op);
+  int rc = ft_append_op(env, f, data, n, err);
+  pthread_rwlock_unlock(&FE(env)->op);
+  return rc;
+}
+static int ft_sync(dc_env *env, dc_file *f, dc_error *err) {
+  pthread_rwlock_rdlock(&FE(env)->op);
+  int rc = ft_sync_op(env, f, err);
+  pthread_rwlock_unlock(&FE(env)->op);
+  return rc;
+}
+static int ft_size(dc_env *env, dc_file *f, uint64_t *out, dc_error *err) {
+  pthread_rwlock_rdlock(&FE(env)->op);
+  int rc = ft_size_op(env, f, out, err);
+  pthread_rwlock_unlock(&FE(env)->op);
+  return rc;
+}
+static int ft_truncate(dc_env *env, dc_file *f, uint64_t len, dc_error *err) {
+  pthread_rwlock_rdlock(&FE(env)->op);
+  int rc = ft_truncate_op(env, f, len, err);
+  pthread_rwlock_unlock(&FE(env)->op);
+  return rc;
+}
+static int ft_close(dc_env *env, dc_file *f, dc_error *err) {
+  pthread_rwlock_rdlock(&FE(env)->op);
+  int rc = ft_close_op(env, f, err);
+  pthread_rwlock_unlock(&FE(env)->op);
+  return rc;
+}
+static int ft_rename(dc_env *env, const char *from, const char *to, dc_error *err) {
+  pthread_rwlock_rdlock(&FE(env)->op);
+  int rc = ft_rename_op(env, from, to, err);
+  pthread_rwlock_unlock(&FE(env)->op);
+  return rc;
+}
+static int ft_remove(dc_env *env, const char *path, dc_error *err) {
+  pthread_rwlock_rdlock(&FE(env)->op);
+  int rc = ft_remove_op(env, path, err);
+  pthread_rwlock_unlock(&FE(env)->op);
+  return rc;
+}
+static int ft_list(dc_env *env, const char *dir, char ***names, int *count, dc_error *err) {
+  pthread_rwlock_rdlock(&FE(env)->op);
+  int rc = ft_list_op(env, dir, names, count, err);
+  pthread_rwlock_unlock(&FE(env)->op);
+  return rc;
+}
+static int ft_mkdir(dc_env *env, const char *path, dc_error *err) {
+  pthread_rwlock_rdlock(&FE(env)->op);
+  int rc = ft_mkdir_op(env, path, err);
+  pthread_rwlock_unlock(&FE(env)->op);
+  return rc;
+}
+static int ft_sync_dir(dc_env *env, const char *path, dc_error *err) {
+  pthread_rwlock_rdlock(&FE(env)->op);
+  int rc = ft_sync_dir_op(env, path, err);
+  pthread_rwlock_unlock(&FE(env)->op);
+  return rc;
+}
+
 static void ft_destroy(dc_env *env) {
   fenv *fe = FE(env);
   while (fe->files) {
@@ -445,6 +522,7 @@ static void ft_destroy(dc_env *env) {
   }
   free(fe->substr);
   pthread_mutex_destroy(&fe->mu);
+  pthread_rwlock_destroy(&fe->op);
   free(fe);
 }
 
@@ -452,6 +530,7 @@ dc_env *dc_env_fault_new(dc_env *base) {
   fenv *fe = calloc(1, sizeof *fe);
   if (!fe) return NULL;
   if (pthread_mutex_init(&fe->mu, NULL) != 0) { free(fe); return NULL; }
+  pthread_rwlock_init(&fe->op, NULL);
   fe->base = base ? base : dc_env_posix();
   dc_env *e = &fe->env;
   e->struct_size = sizeof(dc_env);
@@ -553,6 +632,7 @@ int dc_env_fault_power_cut(dc_env *env, dc_error *err) {
   dc_env *b = fe->base;
   int rc = DC_OK, r;
   /* Best effort: every step runs even after an error; the first one is returned. */
+  pthread_rwlock_wrlock(&fe->op);
   pthread_mutex_lock(&fe->mu);
   for (ftrack *t = fe->files; t; t = t->next) /* 1. unsynced bytes */
     if (t->live && (r = cut_length(b, t->path, t->durable, err)) && !rc) rc = r;
@@ -570,5 +650,6 @@ int dc_env_fault_power_cut(dc_env *env, dc_error *err) {
     free_rename(x);
   }
   pthread_mutex_unlock(&fe->mu);
+  pthread_rwlock_unlock(&fe->op);
   return rc;
 }

@@ -251,6 +251,25 @@ static int recover(dc_db *db, dc_error *err) {
       db->wal_number = logs[reuse];
       db->wal_published = last_valid_end;
     }
+    if (!rc && dc_mem_count(db->mem) > 0) {
+      /* Hand the replayed data to the flush thread, as if the memtable had
+       * filled: reads then find it in a table with a bloom filter instead of
+       * a large memtable, and the next restart replays nothing. */
+      dc_memtable *m = dc_mem_new();
+      if (!m) rc = dc_err_set(err, DC_NOMEM, "open: out of memory");
+      else {
+        rc = dc_wal_sync(db->wal, err); /* the truncation, if any, is durable */
+        if (!rc) rc = new_wal_segment(db, err);
+        if (rc) dc_mem_unref(m);
+        else {
+          db->imm[0] = db->mem;
+          db->imm_log_start[0] = db->mem_log_start;
+          db->nimm = 1;
+          db->mem = m;
+          db->mem_log_start = db->wal_number;
+        }
+      }
+    }
   } else {
     db->mem_log_start = db->next_file;
     rc = new_wal_segment(db, err);
@@ -696,8 +715,12 @@ int dc_put(dc_db *db, const char *key, size_t klen, const char *val, size_t vlen
     b.rep.data = stack;
     b.rep.cap = sizeof stack;
   }
-  dc_batch_put(&b, key, klen, val, vlen);
-  int rc = dc_write(db, NULL, &b, NULL, err);
+  int rc = dc_batch_put(&b, key, klen, val, vlen);
+  if (rc) {
+    if (b.rep.data != stack) dc_buf_free(&b.rep);
+    return dc_err_set(err, rc, "put: key or value too large, or out of memory");
+  }
+  rc = dc_write(db, NULL, &b, NULL, err);
   if (b.rep.data != stack) dc_buf_free(&b.rep);
   return rc;
 }
@@ -709,8 +732,12 @@ int dc_delete(dc_db *db, const char *key, size_t klen, dc_error *err) {
     b.rep.data = stack;
     b.rep.cap = sizeof stack;
   }
-  dc_batch_delete(&b, key, klen);
-  int rc = dc_write(db, NULL, &b, NULL, err);
+  int rc = dc_batch_delete(&b, key, klen);
+  if (rc) {
+    if (b.rep.data != stack) dc_buf_free(&b.rep);
+    return dc_err_set(err, rc, "delete: key too large, or out of memory");
+  }
+  rc = dc_write(db, NULL, &b, NULL, err);
   if (b.rep.data != stack) dc_buf_free(&b.rep);
   return rc;
 }

@@ -309,7 +309,7 @@ cdef class DB:
             if mode is None:
                 raise ValueError(f"sync must be one of {', '.join(SYNC_MODES)}, not {sync!r}")
             wo.sync_mode = mode
-        cdef size_t kn, vn, size = 0
+        cdef size_t kn, vn
         if isinstance(ops, dict):
             ops = ops.items()
         b = dc_batch_new()
@@ -321,18 +321,15 @@ cdef class DB:
                 if not _plain_bytes(key):
                     key = _coerce_bytes(key, "key")
                 kn = <size_t>PyBytes_GET_SIZE(key)
-                size += 1 + _varint_len(kn) + kn
                 if value is None:
-                    dc_batch_delete(b, PyBytes_AS_STRING(key), kn)
+                    rc = dc_batch_delete(b, PyBytes_AS_STRING(key), kn)
                 else:
                     if not _plain_bytes(value):
                         value = _coerce_bytes(value, "value")
                     vn = <size_t>PyBytes_GET_SIZE(value)
-                    size += _varint_len(vn) + vn
-                    dc_batch_put(b, PyBytes_AS_STRING(key), kn, PyBytes_AS_STRING(value), vn)
-            if dc_batch_bytes(b) != size:
-                # dc_batch_put/delete return nothing: a short body means no memory.
-                raise MemoryError("write batch: out of memory")
+                    rc = dc_batch_put(b, PyBytes_AS_STRING(key), kn, PyBytes_AS_STRING(value), vn)
+                if rc != DC_OK:
+                    _raise(rc, NULL)
             self._enter()
             db = self._db
             if dc_batch_count(b) == 0:

@@ -86,9 +86,9 @@ cdef extern from "dyncore.h" nogil:
 
     # Write batches (in-memory builders: cheap, called with the GIL held).
     dc_batch *dc_batch_new()
-    void dc_batch_put(dc_batch *b, const char *key, size_t klen, const char *val,
+    int dc_batch_put(dc_batch *b, const char *key, size_t klen, const char *val,
                       size_t vlen)
-    void dc_batch_delete(dc_batch *b, const char *key, size_t klen)
+    int dc_batch_delete(dc_batch *b, const char *key, size_t klen)
     void dc_batch_clear(dc_batch *b)
     uint32_t dc_batch_count(const dc_batch *b)
     size_t dc_batch_bytes(const dc_batch *b)

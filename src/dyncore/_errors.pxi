@@ -87,14 +87,6 @@ cdef object _take_bytes(char *p, size_t n):
     return result
 
 
-cdef inline size_t _varint_len(size_t v) noexcept nogil:
-    cdef size_t n = 1
-    while v >= 128:
-        v >>= 7
-        n += 1
-    return n
-
-
 # varint32 as in csrc/coding.h (LEB128, at most 5 bytes). Returns the byte after
 # it, or NULL when [p, limit) does not hold a whole varint.
 cdef inline const char *_get_varint32(const char *p, const char *limit,

@@ -84,7 +84,7 @@ class Engine(_core.DB):
     cache_bytes: block cache budget. memtable_bytes: the memtable is flushed
     when it passes this (None: the engine's default). bloom_bits_per_key: 0
     disables bloom filters. compression_level: zstd level, 0 off (also off if
-    no zstd library is found: stats()["compression"] says which).
+    no zstd library is found: stats()["compression_codec"] says which).
     replica_id: origin id stamped on this engine's WAL records.
     block_bytes: target uncompressed data block size.
     **tuning: the other dc_options fields by name (max_imm_memtables,

@@ -220,7 +220,7 @@ def test_bad_options(path):
         Engine(path, memtable_bytes="big")
     with pytest.raises(ValueError):
         Engine(str(path) + "\0x")
-    assert not path.exists() or not (path / "LOCK").exists() or Engine(path).close() is None
+    Engine(path).close()  # no failed open left the directory locked
 
 
 def test_tuning_options_accepted(path):

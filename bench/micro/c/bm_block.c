@@ -8,7 +8,8 @@
 #include "ikey.h"
 #include "iter.h"
 
-/* The private point-lookup path of block_reader.c (weak: absent is fine). */
+/* The point-lookup path (block.h); redeclared weak so that this driver still
+ * links against a block_reader.c without it. */
 int dc_block_seek_entry(const dc_block *b, const char *target, size_t tlen, dc_buf *key,
                         uint32_t *off, const char **val, uint32_t *vlen, uint32_t *next)
     __attribute__((weak));
