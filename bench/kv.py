@@ -139,7 +139,7 @@ class DyncoreAdapter(Adapter):
         self.db = db = Engine(str(path), sync="commit" if durable else "none",
                               cache_bytes=a.cache_bytes, bloom_bits_per_key=10,
                               compression_level=a.compression_level,
-                              memtable_bytes=a.memtable_bytes)
+                              **({"memtable_bytes": a.memtable_bytes} if a.memtable_bytes else {}))
         self.put, self.get, self.write_chunk = db.put, db.get, db.write_batch
         self.scan_iter = lambda k: db.scan(start=k)
 
@@ -182,7 +182,8 @@ class RocksAdapter(Adapter):
         opts.set_block_based_table_factory(bbo)
         opts.set_compression_type(r.DBCompressionType.zstd())
         opts.set_compression_options(-14, a.compression_level, 0, 0)
-        opts.set_write_buffer_size(a.memtable_bytes)
+        if a.memtable_bytes:
+            opts.set_write_buffer_size(a.memtable_bytes)
         # Options must be passed again on every open, including for the default column
         # family, or RocksDB reopens with defaults (no bloom filter): see peers.md.
         self.db = db = r.Rdict(str(path), opts, column_families={"default": opts})
@@ -222,8 +223,8 @@ class LevelAdapter(Adapter):
         import functools
         import plyvel
         self.db = db = plyvel.DB(str(path), create_if_missing=True, bloom_filter_bits=10,
-                                 lru_cache_size=a.cache_bytes, write_buffer_size=a.memtable_bytes,
-                                 compression="snappy")
+                                 lru_cache_size=a.cache_bytes, compression="snappy",
+                                 **({"write_buffer_size": a.memtable_bytes} if a.memtable_bytes else {}))
         self.put = functools.partial(db.put, sync=True) if durable else db.put
         self.get = db.get
         self.scan_iter = lambda k: db.iterator(start=k)
@@ -747,8 +748,9 @@ def parse_args(argv=None):
     p.add_argument("--value-size", type=int, default=100)
     p.add_argument("--cache-bytes", type=int, default=64 * MiB,
                    help="block-cache budget, every engine")
-    p.add_argument("--memtable-bytes", type=int, default=64 * MiB,
-                   help="write buffer of the LSM engines (dyncore, RocksDB, LevelDB)")
+    p.add_argument("--memtable-bytes", type=int, default=0,
+                   help="write buffer of the LSM engines (dyncore, RocksDB, LevelDB); "
+                        "0: each engine's own default (8 / 64 / 4 MiB)")
     p.add_argument("--compression-level", type=int, default=3, help="zstd level (dyncore, RocksDB)")
     p.add_argument("--seed", type=int, default=20240601)
     p.add_argument("--only", default=",".join(ENGINES), help="engines, comma-separated")
@@ -887,7 +889,8 @@ def report(meta: dict, runs: dict, failed: dict, json_path=None, md_path=None) -
     md = [f"### kv bench, {date}", "",
           f"`{cmdline}`", "",
           f"{pa['num']:,} keys of 16 B, values {pa['value_size']} B (half compressible); "
-          f"cache {pa['cache_bytes'] // MiB} MiB, memtable {pa['memtable_bytes'] // MiB} MiB; "
+          f"cache {pa['cache_bytes'] // MiB} MiB, memtable "
+          f"{str(pa['memtable_bytes'] // MiB) + ' MiB' if pa.get('memtable_bytes') else 'per engine default'}; "
           f"{mach['cpus']} CPUs ({mach['cpu']}), Python {mach['python']}; "
           f"median of {pa['repeat']} run(s).", ""]
     if rows:

@@ -34,7 +34,7 @@ void dc_options_init(dc_options *o) {
   o->sync_mode = DC_SYNC_COMMIT;
   o->sync_interval_ms = 100;
   o->cache_bytes = 64u << 20;
-  o->memtable_bytes = 32u << 20;
+  o->memtable_bytes = 8u << 20; /* small enough to stay mostly in cache */
   o->max_imm_memtables = 2;
   o->block_bytes = 4096;
   o->restart_interval = 16;
