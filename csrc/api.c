@@ -178,13 +178,13 @@ int dc_stats(dc_db *db, char **json, dc_error *err) {
       "\"flushes\":%" PRIu64 ",\"compactions\":%" PRIu64 ",\"compaction_bytes_read\":%" PRIu64
       ",\"compaction_bytes_written\":%" PRIu64 ",\"dropped_entries\":%" PRIu64
       ",\"stalls\":%" PRIu64 ",\"stall_micros\":%" PRIu64 ",\"slowdowns\":%" PRIu64
-      ",\"writes\":%" PRIu64 ",\"write_groups\":%" PRIu64 ",\"syncs\":%" PRIu64
+      ",\"writes\":%" PRIu64 ",\"write_groups\":%" PRIu64 ",\"syncs\":%" PRIu64 ",\"sync_avg_micros\":%" PRIu64
       ",\"gets\":%" PRIu64 ",\"compression\":%s,\"background_error\":%s,",
       db->last_seq, dc_mem_bytes(db->mem), dc_mem_count(db->mem), db->nimm, imm_bytes,
       db->nsegs, db->wal_number, db->log_number, db->nsnaps, db->niters, db->st.flushes,
       db->st.compactions, db->st.compaction_bytes_read, db->st.compaction_bytes_written,
       db->st.dropped_entries, db->st.stalls, db->st.stall_micros, db->st.slowdowns,
-      db->st.writes, db->st.write_groups, db->st.syncs, db->st.gets,
+      db->st.writes, db->st.write_groups, db->st.syncs, db->sync_avg_us, db->st.gets,
       db->opt.compression_level ? "true" : "false", db->bg_error.code ? "true" : "false");
   dc_buf_append(&b, tmp, (size_t)n);
   dc_buf_append(&b, "\"levels\":[", 10);

@@ -55,7 +55,7 @@ void dc_block_free(dc_block *b);
 dc_iter *dc_block_iter(const dc_block *b, void (*release)(void *), void *arg);
 
 /* Point lookups, without a heap-allocated iterator: the first entry with key
- * >= target; its key in *key, its value in *val/*vlen, its offset in *off
+ * >= target; its key in *key, its value in *val (length *vlen), its offset in *off
  * (b->size if every key is < target) and the offset after it in *next.
  * Returns DC_OK, DC_CORRUPT or DC_NOMEM. */
 int dc_block_seek_entry(const dc_block *b, const char *target, size_t tlen, dc_buf *key,

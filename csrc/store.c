@@ -587,6 +587,26 @@ static int make_room(dc_db *db, dc_error *err) {
   }
 }
 
+/* A durable group's leader: if fewer writers are queued than recent groups
+ * had, wait (at most half a sync) for the others to come back, so that one
+ * sync serves them all. REQUIRES: mu held; w is the queue's head. */
+static void wait_for_company(dc_db *db, dc_writer *w) {
+  uint32_t want = (db->group_est + 8) / 16;
+  if (want <= 1 || (uint32_t)db->wq_len >= want) return;
+  uint64_t wait_us = db->sync_avg_us / 2;
+  if (wait_us > 1000) wait_us = 1000;
+  if (wait_us < 10) return;
+  struct timespec ts;
+  clock_gettime(CLOCK_REALTIME, &ts);
+  uint64_t ns = (uint64_t)ts.tv_nsec + wait_us * 1000u;
+  ts.tv_sec += (time_t)(ns / 1000000000u);
+  ts.tv_nsec = (long)(ns % 1000000000u);
+  db->leader_waiting = w;
+  while ((uint32_t)db->wq_len < want && !db->shutting_down)
+    if (pthread_cond_timedwait(&w->cv, &db->mu, &ts) == ETIMEDOUT) break;
+  db->leader_waiting = NULL;
+}
+
 static int apply_to_mem(dc_memtable *mem, const dc_batch *b, uint64_t seq) {
   const char *p = b->rep.data, *limit = b->rep.data + b->rep.len;
   dc_batch_op op;
@@ -623,6 +643,8 @@ int dc_write(dc_db *db, const dc_write_options *wo, dc_batch *b, uint64_t *seq_o
   if (db->wq_tail) db->wq_tail->next = &w;
   else db->wq_head = &w;
   db->wq_tail = &w;
+  db->wq_len++;
+  if (db->leader_waiting) pthread_cond_signal(&db->leader_waiting->cv);
   while (!w.done && db->wq_head != &w) pthread_cond_wait(&w.cv, &db->mu);
   if (w.done) {
     pthread_mutex_unlock(&db->mu);
@@ -635,7 +657,9 @@ int dc_write(dc_db *db, const dc_write_options *wo, dc_batch *b, uint64_t *seq_o
   /* This writer leads a group. */
   dc_error lerr = {0};
   int rc = make_room(db, &lerr);
+  if (!rc && w.sync) wait_for_company(db, &w);
   dc_writer *last = &w;
+  int group_n = 0;
   uint64_t seq = db->last_seq + 1;
   int sync = w.sync;
   if (!rc) {
@@ -655,6 +679,7 @@ int dc_write(dc_db *db, const dc_write_options *wo, dc_batch *b, uint64_t *seq_o
       }
       seq += x->batch->count;
       last = x;
+      group_n++;
     }
   }
   if (!rc) {
@@ -662,7 +687,12 @@ int dc_write(dc_db *db, const dc_write_options *wo, dc_batch *b, uint64_t *seq_o
     dc_memtable *mem = db->mem;
     pthread_mutex_unlock(&db->mu);
     rc = dc_wal_write(wal, &lerr);
-    if (!rc && sync) rc = dc_wal_sync(wal, &lerr);
+    uint64_t sync_us = 0;
+    if (!rc && sync) {
+      uint64_t t0 = mono_micros();
+      rc = dc_wal_sync(wal, &lerr);
+      sync_us = mono_micros() - t0;
+    }
     for (dc_writer *x = &w; !rc; x = x->next) {
       if ((rc = apply_to_mem(mem, x->batch, x->last_seq - x->batch->count + 1)) != DC_OK)
         dc_err_set(&lerr, rc, "write: cannot insert into the memtable");
@@ -675,8 +705,12 @@ int dc_write(dc_db *db, const dc_write_options *wo, dc_batch *b, uint64_t *seq_o
     } else {
       __atomic_store_n(&db->last_seq, last->last_seq, __ATOMIC_RELEASE);
       db->wal_published = dc_wal_size(wal);
-      if (sync) db->st.syncs++;
-      else db->wal_dirty = 1;
+      if (sync) {
+        db->st.syncs++;
+        db->sync_avg_us = (db->sync_avg_us * 7 + sync_us) / 8;
+      } else {
+        db->wal_dirty = 1;
+      }
       db->st.write_groups++;
     }
   }
@@ -690,12 +724,17 @@ int dc_write(dc_db *db, const dc_write_options *wo, dc_batch *b, uint64_t *seq_o
       x->done = 1;
       pthread_cond_signal(&x->cv);
     }
+    db->wq_len--;
     if (x == last) {
       db->wq_head = nx;
       if (!nx) db->wq_tail = NULL;
       break;
     }
     x = nx;
+  }
+  if (sync && !rc) { /* writers in this group + those that queued meanwhile */
+    uint32_t seen = (uint32_t)(group_n + db->wq_len) * 16;
+    db->group_est = (db->group_est * 3 + seen) / 4;
   }
   if (db->wq_head) pthread_cond_signal(&db->wq_head->cv);
   else pthread_cond_broadcast(&db->bg_cv);
@@ -812,6 +851,7 @@ int dc_flush(dc_db *db, dc_error *err) {
   if (db->wq_tail) db->wq_tail->next = &w;
   else db->wq_head = &w;
   db->wq_tail = &w;
+  db->wq_len++;
   while (db->wq_head != &w) pthread_cond_wait(&w.cv, &db->mu);
   while (db->wal_syncing) pthread_cond_wait(&db->bg_cv, &db->mu);
   if (db->bg_error.code) rc = dc_err_copy(err, &db->bg_error);
@@ -831,6 +871,7 @@ int dc_flush(dc_db *db, dc_error *err) {
     }
   }
   db->wq_head = w.next;
+  db->wq_len--;
   if (!w.next) db->wq_tail = NULL;
   if (db->wq_head) pthread_cond_signal(&db->wq_head->cv);
   while (!rc && db->nimm > 0 && !db->bg_error.code) pthread_cond_wait(&db->bg_cv, &db->mu);

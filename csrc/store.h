@@ -10,6 +10,9 @@
  *   starts a new WAL segment; the flush thread writes immutable memtables to
  *   L0 tables. The compaction thread merges levels. Versions change only by
  *   install_edit(), serialized by `install_mu`, after the manifest is durable.
+ * - A durable group's leader may wait (at most half a sync) for as many
+ *   writers as the last groups had, so that concurrent writers do not split
+ *   into two groups that alternate on the disk.
  * - Reads pin (under `mu`, briefly) the memtables and the current version,
  *   then search without locks.
  * - WAL segments are kept while recovery needs them (number >= log_number)
@@ -108,6 +111,10 @@ struct dc_db {
   int nsegs;
 
   dc_writer *wq_head, *wq_tail;
+  int wq_len;
+  dc_writer *leader_waiting; /* a durable group's leader waiting for company */
+  uint32_t group_est;        /* smoothed number of concurrent durable writers (x16) */
+  uint64_t sync_avg_us;      /* smoothed duration of a WAL sync */
   struct dc_snapshot snaps; /* circular list head */
   int nsnaps;
   struct dc_tail tails; /* circular list head */
