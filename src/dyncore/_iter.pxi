@@ -4,10 +4,12 @@
 # Each refill is one nogil call to dc_iter_read_batch, which copies many pairs
 # (records: varint32 klen, key, varint32 vlen, value) into one buffer; __next__
 # decodes from that buffer with the GIL held and no C call. The first refill
-# asks for few pairs (a scan often stops early), later ones for more.
+# asks for few pairs (a scan often stops early) and each next one for twice as
+# many, so a scan never reads more than about twice what its consumer takes
+# (every pair read may cost a block read and decompression).
 
 cdef enum:
-    _FIRST_BATCH_PAIRS = 16
+    _FIRST_BATCH_PAIRS = 8
     _MAX_BATCH_PAIRS = 256
     _MAX_BATCH_BYTES = 256 * 1024
 
@@ -108,7 +110,7 @@ cdef class Iterator(_Child):
         self._buf = buf
         self._len = blen
         if want < _MAX_BATCH_PAIRS:
-            self._want = want * 4 if want * 4 < _MAX_BATCH_PAIRS else _MAX_BATCH_PAIRS
+            self._want = want * 2 if want * 2 < _MAX_BATCH_PAIRS else _MAX_BATCH_PAIRS
         return 1
 
     cdef int _damaged(self) except -1:
