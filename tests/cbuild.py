@@ -23,6 +23,53 @@ SANITIZE = os.environ.get("DYNCORE_SANITIZE") == "1"
 
 _loaded: dict[tuple, tuple] = {}
 
+# Declarations that many tests need, as in the headers (status.h's dc_error,
+# coding.h's dc_buf, iter.h's vtable, env.h's vtable).
+ERROR_CDEF = """typedef struct dc_error { int code; char message[512]; } dc_error;
+"""
+BUF_CDEF = """typedef struct dc_buf { char *data; size_t len, cap; } dc_buf;
+"""
+ITER_CDEF = """typedef struct dc_iter dc_iter;
+typedef struct dc_iter_vt {
+  int (*valid)(dc_iter *it);
+  void (*seek_first)(dc_iter *it);
+  void (*seek_last)(dc_iter *it);
+  void (*seek)(dc_iter *it, const char *ikey, size_t n);
+  void (*next)(dc_iter *it);
+  void (*prev)(dc_iter *it);
+  const char *(*key)(dc_iter *it, size_t *n);
+  const char *(*value)(dc_iter *it, size_t *n);
+  int (*status)(dc_iter *it, dc_error *err);
+  void (*destroy)(dc_iter *it);
+} dc_iter_vt;
+struct dc_iter { const dc_iter_vt *vt; };
+"""
+ENV_CDEF = """typedef struct dc_file dc_file;
+typedef struct dc_env dc_env;
+struct dc_env {
+  uint32_t struct_size, version;
+  int (*open)(dc_env *env, const char *path, int mode, dc_file **out, dc_error *err);
+  int (*read)(dc_env *env, dc_file *f, uint64_t off, size_t n, char *buf, size_t *got,
+              dc_error *err);
+  int (*append)(dc_env *env, dc_file *f, const void *data, size_t n, dc_error *err);
+  int (*sync)(dc_env *env, dc_file *f, dc_error *err);
+  int (*size)(dc_env *env, dc_file *f, uint64_t *out, dc_error *err);
+  int (*truncate)(dc_env *env, dc_file *f, uint64_t len, dc_error *err);
+  int (*close)(dc_env *env, dc_file *f, dc_error *err);
+  int (*rename)(dc_env *env, const char *from, const char *to, dc_error *err);
+  int (*remove)(dc_env *env, const char *path, dc_error *err);
+  int (*list)(dc_env *env, const char *dir, char ***names, int *count, dc_error *err);
+  int (*mkdir)(dc_env *env, const char *path, dc_error *err);
+  int (*sync_dir)(dc_env *env, const char *path, dc_error *err);
+  int (*lock)(dc_env *env, const char *path, dc_file **out, dc_error *err);
+  int (*unlock)(dc_env *env, dc_file *lock, dc_error *err);
+  int (*exists)(dc_env *env, const char *path);
+  void (*destroy)(dc_env *env);
+  void *state;
+};
+dc_env *dc_env_posix(void);
+"""
+
 
 def all_sources() -> list[str]:
     return sorted(p.name for p in CSRC.glob("*.c"))

@@ -8,25 +8,9 @@ import struct
 
 import pytest
 
-from tests.cbuild import load
+from tests.cbuild import BUF_CDEF, ERROR_CDEF, ITER_CDEF, load
 
-CDEF = """
-typedef struct dc_error { int code; char message[512]; } dc_error;
-typedef struct dc_buf { char *data; size_t len, cap; } dc_buf;
-typedef struct dc_iter dc_iter;
-typedef struct dc_iter_vt {
-  int (*valid)(dc_iter *it);
-  void (*seek_first)(dc_iter *it);
-  void (*seek_last)(dc_iter *it);
-  void (*seek)(dc_iter *it, const char *ikey, size_t n);
-  void (*next)(dc_iter *it);
-  void (*prev)(dc_iter *it);
-  const char *(*key)(dc_iter *it, size_t *n);
-  const char *(*value)(dc_iter *it, size_t *n);
-  int (*status)(dc_iter *it, dc_error *err);
-  void (*destroy)(dc_iter *it);
-} dc_iter_vt;
-struct dc_iter { const dc_iter_vt *vt; };
+CDEF = ERROR_CDEF + BUF_CDEF + ITER_CDEF + """
 
 typedef struct dc_block_builder {
   dc_buf buf;

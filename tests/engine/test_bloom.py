@@ -5,10 +5,9 @@ import random
 
 import xxhash
 
-from tests.cbuild import load
+from tests.cbuild import BUF_CDEF, load
 
-CDEF = """
-typedef struct dc_buf { char *data; size_t len, cap; } dc_buf;
+CDEF = BUF_CDEF + """
 int dc_bloom_build(const uint64_t *hashes, size_t n, int bits_per_key, dc_buf *out);
 uint64_t dc_bloom_hash(const char *key, size_t len);
 int dc_bloom_may_contain(const char *filter, size_t len, uint64_t hash);

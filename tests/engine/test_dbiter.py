@@ -8,10 +8,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.cbuild import load
+from tests.cbuild import ERROR_CDEF, load
 
-CDEF = """
-typedef struct dc_error { int code; char message[512]; } dc_error;
+CDEF = ERROR_CDEF + """
 typedef struct dc_iter dc_iter;
 typedef struct dc_dbiter dc_dbiter;
 dc_iter *test_vec_iter_new(int n, const char **keys, size_t *klens, const char **vals,

@@ -5,34 +5,9 @@ import threading
 
 import pytest
 
-from tests.cbuild import load
+from tests.cbuild import ENV_CDEF, ERROR_CDEF, load
 
-CDEF = """
-typedef struct dc_error { int code; char message[512]; } dc_error;
-typedef struct dc_file dc_file;
-typedef struct dc_env dc_env;
-struct dc_env {
-  uint32_t struct_size, version;
-  int (*open)(dc_env *env, const char *path, int mode, dc_file **out, dc_error *err);
-  int (*read)(dc_env *env, dc_file *f, uint64_t off, size_t n, char *buf, size_t *got,
-              dc_error *err);
-  int (*append)(dc_env *env, dc_file *f, const void *data, size_t n, dc_error *err);
-  int (*sync)(dc_env *env, dc_file *f, dc_error *err);
-  int (*size)(dc_env *env, dc_file *f, uint64_t *out, dc_error *err);
-  int (*truncate)(dc_env *env, dc_file *f, uint64_t len, dc_error *err);
-  int (*close)(dc_env *env, dc_file *f, dc_error *err);
-  int (*rename)(dc_env *env, const char *from, const char *to, dc_error *err);
-  int (*remove)(dc_env *env, const char *path, dc_error *err);
-  int (*list)(dc_env *env, const char *dir, char ***names, int *count, dc_error *err);
-  int (*mkdir)(dc_env *env, const char *path, dc_error *err);
-  int (*sync_dir)(dc_env *env, const char *path, dc_error *err);
-  int (*lock)(dc_env *env, const char *path, dc_file **out, dc_error *err);
-  int (*unlock)(dc_env *env, dc_file *lock, dc_error *err);
-  int (*exists)(dc_env *env, const char *path);
-  void (*destroy)(dc_env *env);
-  void *state;
-};
-dc_env *dc_env_posix(void);
+CDEF = ERROR_CDEF + ENV_CDEF + """
 void dc_env_free_list(char **names, int count);
 dc_env *dc_env_fault_new(dc_env *base);
 void dc_env_fault_set(dc_env *env, uint32_t kind_mask, uint64_t nth, int errno_value,

@@ -13,10 +13,9 @@ import struct
 import pytest
 import xxhash
 
-from tests.cbuild import load
+from tests.cbuild import ERROR_CDEF, load
 
-CDEF = """
-typedef struct dc_error { int code; char message[512]; } dc_error;
+CDEF = ERROR_CDEF + """
 typedef struct dc_env dc_env;
 dc_env *dc_env_posix(void);
 
