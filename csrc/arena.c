@@ -15,7 +15,6 @@ void dc_arena_init(dc_arena *a) {
   a->blocks = NULL;
   a->reserved_w = 0;
   atomic_init(&a->usage, 0);
-  atomic_init(&a->reserved, 0);
 }
 
 void dc_arena_destroy(dc_arena *a) {
@@ -38,7 +37,6 @@ static char *new_block(dc_arena *a, size_t n) {
   b->size = size;
   a->blocks = b;
   a->reserved_w += size;
-  atomic_store_explicit(&a->reserved, a->reserved_w, memory_order_relaxed);
   return (char *)b->data;
 }
 

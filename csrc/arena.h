@@ -6,12 +6,12 @@
  * is destroyed; pointers stay valid and never move until then.
  *
  * Thread-safety: one thread allocates at a time (the memtable's single
- * writer). dc_arena_usage / dc_arena_reserved may be read from any thread at
+ * writer). dc_arena_usage may be read from any thread at
  * any time (relaxed atomics: a recent, never torn, value).
  *
  * Accounting: usage = bytes of all blocks obtained from malloc (headers
  * included) minus the still-unused tail of the current block, i.e. what the
- * arena really holds on to; it only grows. reserved = all block bytes.
+ * arena really holds on to; it only grows.
  */
 #ifndef DC_ARENA_H
 #define DC_ARENA_H
@@ -29,26 +29,15 @@ typedef struct dc_arena {
   char *ptr;                     /* next free byte of the current block */
   size_t left;                   /* free bytes at ptr */
   struct dc_arena_block *blocks; /* every block, newest first */
-  size_t reserved_w;             /* writer's copy of reserved */
+  size_t reserved_w;             /* bytes of all blocks (writer only) */
   atomic_size_t usage;
-  atomic_size_t reserved;
 } dc_arena;
 
 void dc_arena_init(dc_arena *a); /* allocates nothing */
 void dc_arena_destroy(dc_arena *a); /* frees every block; the arena may be re-initialised */
 
-/* n bytes, no alignment promise. NULL when out of memory. n == 0 is allowed. */
+/* The slow path: a new block (or an own block for a large n). */
 void *dc_arena_alloc_slow(dc_arena *a, size_t n, size_t align);
-static inline void *dc_arena_alloc(dc_arena *a, size_t n) {
-  if (n <= a->left) {
-    char *p = a->ptr;
-    a->ptr += n;
-    a->left -= n;
-    atomic_store_explicit(&a->usage, a->reserved_w - a->left, memory_order_relaxed);
-    return p;
-  }
-  return dc_arena_alloc_slow(a, n, 1);
-}
 
 /* n bytes aligned to DC_ARENA_ALIGN. NULL when out of memory. */
 static inline void *dc_arena_alloc_aligned(dc_arena *a, size_t n) {
@@ -65,9 +54,6 @@ static inline void *dc_arena_alloc_aligned(dc_arena *a, size_t n) {
 
 static inline size_t dc_arena_usage(const dc_arena *a) {
   return atomic_load_explicit(&((dc_arena *)a)->usage, memory_order_relaxed);
-}
-static inline size_t dc_arena_reserved(const dc_arena *a) {
-  return atomic_load_explicit(&((dc_arena *)a)->reserved, memory_order_relaxed);
 }
 
 #endif

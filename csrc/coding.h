@@ -11,9 +11,6 @@ static inline void dc_enc32(char *p, uint32_t v) { memcpy(p, &v, 4); } /* x86/ar
 static inline void dc_enc64(char *p, uint64_t v) { memcpy(p, &v, 8); }
 static inline uint32_t dc_dec32(const char *p) { uint32_t v; memcpy(&v, p, 4); return v; }
 static inline uint64_t dc_dec64(const char *p) { uint64_t v; memcpy(&v, p, 8); return v; }
-static inline void dc_enc64be(char *p, uint64_t v) {
-  for (int i = 7; i >= 0; i--) { p[i] = (char)(v & 0xff); v >>= 8; }
-}
 
 /* Writes a varint at p, returns the byte after it (at most 5 / 10 bytes). */
 static inline char *dc_put_varint32(char *p, uint32_t v) {
