@@ -241,9 +241,7 @@ static int recover(dc_db *db, dc_error *err) {
   }
   if (rc) { free(logs); return rc; }
   db->last_seq = rc_ctx.max_seq;
-  /* Segments' first sequence numbers: a segment starts where its records do;
-   * an empty one where the next one starts. Recompute from the replay order. */
-  if (reuse >= 0) {
+  if (reuse >= 0) { /* continue the last segment after its valid records */
     char path[4096];
     dc_wal_path(path, sizeof path, db->dir, logs[reuse]);
     rc = dc_wal_reopen(env, path, last_valid_end, &db->wal, err);
