@@ -1,4 +1,5 @@
-/* cache.h — a sharded LRU cache with a byte budget (the block cache).
+/* cache.h — a sharded block cache with a byte budget; eviction approximates
+ * LRU with CLOCK (second chance), so that a hit never reorders a list.
  *
  * Entries are keyed by (id, offset) — file number and block offset — and
  * carry a `charge` in bytes. Lookups and inserts return a handle that pins
