@@ -30,6 +30,7 @@ ext = Extension(
     "dyncore._core",
     sources=["src/dyncore/_core.pyx"] + sorted(glob.glob("csrc/*.c")),
     include_dirs=["csrc"],
+    depends=sorted(glob.glob("csrc/*.h")) + sorted(glob.glob("src/dyncore/*.pxi")),
     define_macros=macros,
     extra_compile_args=cflags,
     extra_link_args=ldflags,
