@@ -178,7 +178,9 @@ int dc_flush(dc_db *db, dc_error *err);
 /* Compact everything down to the last level and wait (drops tombstones and
  * shadowed versions not needed by a live snapshot). */
 int dc_compact(dc_db *db, dc_error *err);
-/* Engine statistics as a JSON object (malloc'd; free with dc_free). */
+/* Engine statistics as a JSON object (malloc'd; free with dc_free). All counts
+ * are this db's, except bloom_useful and blocks_read, which count for every
+ * db of the process. */
 int dc_stats(dc_db *db, char **json, dc_error *err);
 /* Sequence number of the last write. */
 uint64_t dc_last_sequence(dc_db *db);
