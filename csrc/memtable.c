@@ -47,10 +47,11 @@ dc_memtable *dc_mem_new(void) {
 void dc_mem_ref(dc_memtable *m) { atomic_fetch_add_explicit(&m->refs, 1, memory_order_relaxed); }
 
 void dc_mem_unref(dc_memtable *m) {
-  int old = atomic_fetch_sub_explicit(&m->refs, 1, memory_order_release);
+  /* acq_rel: the last holder sees every other holder's last use (a fence
+   * would do, but ThreadSanitizer does not model fences). */
+  int old = atomic_fetch_sub_explicit(&m->refs, 1, memory_order_acq_rel);
   DC_ASSERT(old > 0);
   if (old == 1) {
-    atomic_thread_fence(memory_order_acquire); /* see every other holder's last use */
     dc_arena_destroy(&m->arena);
     free(m);
   }

@@ -508,7 +508,7 @@ int dc_close(dc_db *db, dc_error *err) {
     rc = dc_err_set(err, DC_MISUSE, "close: %d iterators, %d snapshots or tails still open",
                     db->niters, db->nsnaps);
   while (db->wq_head) pthread_cond_wait(&db->bg_cv, &db->mu); /* writers in flight */
-  db->shutting_down = 1;
+  __atomic_store_n(&db->shutting_down, 1, __ATOMIC_RELAXED); /* compactions poll it unlocked */
   pthread_cond_broadcast(&db->work_cv);
   pthread_cond_broadcast(&db->bg_cv);
   pthread_mutex_unlock(&db->mu);
