@@ -207,13 +207,8 @@ static void compaction_free(compaction *c) {
 /* No level deeper than out_level can hold ukey. */
 static int is_base_level_for_key(const dc_version *v, int out_level, const char *ukey, size_t ulen) {
   for (int l = out_level + 1; l < DC_LEVELS; l++) {
-    for (int i = 0; i < v->nfiles[l]; i++) {
-      const dc_filemeta *f = v->files[l][i];
-      if (dc_bytes_cmp(ukey, ulen, f->largest, f->largest_len - 8) <= 0) {
-        if (dc_bytes_cmp(ukey, ulen, f->smallest, f->smallest_len - 8) >= 0) return 0;
-        break;
-      }
-    }
+    int i = dc_find_file(v->files[l], v->nfiles[l], ukey, ulen);
+    if (i < v->nfiles[l] && dc_ukey_in_file(v->files[l][i], ukey, ulen)) return 0;
   }
   return 1;
 }

@@ -153,13 +153,12 @@ dc_version *dc_version_apply(const dc_version *base, const dc_vedit *e) {
 
 /* ---------------- lookups ---------------- */
 
-static int ukey_in_file(const dc_filemeta *f, const char *ukey, size_t ulen) {
+int dc_ukey_in_file(const dc_filemeta *f, const char *ukey, size_t ulen) {
   return dc_bytes_cmp(ukey, ulen, f->smallest, f->smallest_len - 8) >= 0 &&
          dc_bytes_cmp(ukey, ulen, f->largest, f->largest_len - 8) <= 0;
 }
 
-/* First file in a sorted level whose largest user key >= ukey. */
-static int find_file(dc_filemeta **files, int n, const char *ukey, size_t ulen) {
+int dc_find_file(dc_filemeta *const *files, int n, const char *ukey, size_t ulen) {
   int lo = 0, hi = n;
   while (lo < hi) {
     int mid = (lo + hi) / 2;
@@ -175,7 +174,7 @@ int dc_version_get(dc_version *v, const char *ukey, size_t ulen, uint64_t snap_s
   *result = DC_GET_MISS;
   for (int i = 0; i < v->nfiles[0]; i++) {
     dc_filemeta *f = v->files[0][i];
-    if (f->min_seq > snap_seq || !ukey_in_file(f, ukey, ulen)) continue;
+    if (f->min_seq > snap_seq || !dc_ukey_in_file(f, ukey, ulen)) continue;
     int rc = dc_sst_get(f->sst, ukey, ulen, snap_seq, result, val, err);
     if (rc) return rc;
     if (*result != DC_GET_MISS) return DC_OK;
@@ -186,10 +185,10 @@ int dc_version_get(dc_version *v, const char *ukey, size_t ulen, uint64_t snap_s
     /* A user key's versions may straddle two adjacent files of a level only if
      * a compaction split them, which ours never do (outputs are cut between
      * user keys), so one file per level suffices. */
-    int i = find_file(v->files[l], n, ukey, ulen);
+    int i = dc_find_file(v->files[l], n, ukey, ulen);
     if (i >= n) continue;
     dc_filemeta *f = v->files[l][i];
-    if (!ukey_in_file(f, ukey, ulen) || f->min_seq > snap_seq) continue;
+    if (!dc_ukey_in_file(f, ukey, ulen) || f->min_seq > snap_seq) continue;
     int rc = dc_sst_get(f->sst, ukey, ulen, snap_seq, result, val, err);
     if (rc) return rc;
     if (*result != DC_GET_MISS) return DC_OK;

@@ -64,6 +64,11 @@ void dc_vedit_free(dc_vedit *e);
 /* New version = base with the edit applied (refs = 1). NULL when out of memory. */
 dc_version *dc_version_apply(const dc_version *base, const dc_vedit *e);
 
+/* Index of the first file of a sorted level (L1+) whose largest user key is
+ * >= ukey (n if none), and whether ukey lies within a file's range. */
+int dc_find_file(dc_filemeta *const *files, int n, const char *ukey, size_t ulen);
+int dc_ukey_in_file(const dc_filemeta *f, const char *ukey, size_t ulen);
+
 /* Point lookup through the levels. Returns DC_OK or an error; *result as in
  * dc_sst_get. */
 int dc_version_get(dc_version *v, const char *ukey, size_t ulen, uint64_t snap_seq,
