@@ -131,8 +131,9 @@ class CDB:
 
     def items(self, lower=None, upper=None, reverse=False, snap=None):
         ffi, lib = self.ffi, self.lib
-        it = lib.dc_iter_new(self.db, snap or ffi.NULL, lower or ffi.NULL, len(lower or b""),
-                             upper or ffi.NULL, len(upper or b""), self.err)
+        it = lib.dc_iter_new(self.db, snap or ffi.NULL,
+                             ffi.NULL if lower is None else lower, len(lower or b""),
+                             ffi.NULL if upper is None else upper, len(upper or b""), self.err)
         if it == ffi.NULL:
             self._check(self.err.code or 8)
         out = []
