@@ -170,9 +170,24 @@ static int list_numbered(dc_db *db, const char *sub, const char *suffix, uint64_
   return DC_OK;
 }
 
-/* Remove table files that no version names (left by a crash mid-flush or
- * mid-compaction). */
-static void remove_orphan_tables(dc_db *db) {
+/* Remove manifests other than the live one (a failed install may leave
+ * one behind) and table files that the live version does not name (left by
+ * a crash mid-flush or mid-compaction). */
+static void remove_orphans(dc_db *db) {
+  char **names;
+  int count;
+  if (db->env->list(db->env, db->dir, &names, &count, NULL) == DC_OK) {
+    for (int i = 0; i < count; i++) {
+      uint64_t num;
+      if (strncmp(names[i], "MANIFEST-", 9) != 0 || !parse_numbered(names[i] + 9, "", &num) ||
+          num == db->manifest_number)
+        continue;
+      char path[4096];
+      snprintf(path, sizeof path, "%s/%s", db->dir, names[i]);
+      db->env->remove(db->env, path, NULL);
+    }
+    dc_env_free_list(names, count);
+  }
   uint64_t *nums;
   int n;
   if (list_numbered(db, "sst", ".sst", &nums, &n, NULL)) return;
@@ -211,7 +226,7 @@ static int recover(dc_db *db, dc_error *err) {
   db->last_seq = ms.last_seq;
   db->log_number = ms.log_number;
   db->hlc = ms.hlc;
-  if (!fresh) remove_orphan_tables(db);
+  if (!fresh) remove_orphans(db);
 
   db->mem = dc_mem_new();
   if (!db->mem) return dc_err_set(err, DC_NOMEM, "open: out of memory");

@@ -217,3 +217,16 @@ def test_per_write_sync_override(tmp_path):
         assert db.stats()["syncs"] == 0
         db.write([(b"b", b"2")], sync="commit")
         assert db.stats()["syncs"] == 1
+
+
+def test_stale_manifests_and_orphan_tables_are_removed_at_open(tmp_path):
+    with CDB(tmp_path) as db:
+        db.put(b"a", b"1")
+        db.flush()
+    (tmp_path / "MANIFEST-000001").write_bytes(b"left by a failed install")
+    (tmp_path / "sst" / "00000000000000009999.sst").write_bytes(b"left by a crash")
+    with CDB(tmp_path) as db:
+        assert db.get(b"a") == b"1"
+    names = sorted(p.name for p in tmp_path.iterdir())
+    assert "MANIFEST-000001" not in names and sum(n.startswith("MANIFEST-") for n in names) == 1
+    assert not (tmp_path / "sst" / "00000000000000009999.sst").exists()
