@@ -1,7 +1,7 @@
 """Fault injection through the environment interface.
 
 Each I/O call site in turn (by kind: open, append, sync, rename, remove,
-sync_dir, truncate, close, read) fails once, with EIO or ENOSPC, during a
+sync_dir, truncate, close, read, mkdir, list) fails once, with EIO or ENOSPC, during a
 workload that writes, flushes and compacts. Afterwards the directory must
 open with the real environment and hold every write that was acknowledged.
 A simulated power cut must lose only unsynced writes, and only a suffix.
@@ -15,6 +15,7 @@ from tests.c_api.capi import CDB, CError, capi
 KINDS = {
     "open": 1 << 0, "read": 1 << 1, "append": 1 << 2, "sync": 1 << 3, "close": 1 << 4,
     "rename": 1 << 5, "remove": 1 << 6, "truncate": 1 << 7, "sync_dir": 1 << 8,
+    "mkdir": 1 << 9, "list": 1 << 10,
 }
 ALL = 0x7FF
 OPTS = dict(memtable_bytes=4 << 10, level1_bytes=16 << 10, target_file_bytes=8 << 10,
@@ -78,7 +79,7 @@ def test_each_call_site_fails_in_turn(tmp_path, kind):
     ffi, lib, env = fault_env()
     workload(tmp_path / "count", env, [])
     total = lib.dc_env_fault_count(env, KINDS[kind])
-    assert total > 0 or kind in ("truncate", "remove", "close")
+    assert total > 0 or kind in ("truncate", "remove", "close", "mkdir")
     step = max(1, total // 40)  # at most ~40 positions per kind
     injected = 0
     for n in range(1, total + 1, step):
