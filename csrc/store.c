@@ -758,40 +758,33 @@ int dc_write(dc_db *db, const dc_write_options *wo, dc_batch *b, uint64_t *seq_o
   return rc;
 }
 
-int dc_put(dc_db *db, const char *key, size_t klen, const char *val, size_t vlen,
-           dc_error *err) {
+/* A one-operation batch on the stack (no malloc for small keys and values:
+ * the buffer is only used when the encoded op surely fits, so it never has
+ * to grow). */
+static int write_one(dc_db *db, int kind, const char *key, size_t klen, const char *val,
+                     size_t vlen, dc_error *err) {
   dc_batch b = {{0}, 0};
   char stack[512];
-  size_t need = 1 + 5 + klen + 5 + vlen;
-  if (need <= sizeof stack) { /* no malloc for small puts */
+  if (1 + 5 + klen + 5 + vlen <= sizeof stack) {
     b.rep.data = stack;
     b.rep.cap = sizeof stack;
   }
-  int rc = dc_batch_put(&b, key, klen, val, vlen);
-  if (rc) {
-    if (b.rep.data != stack) dc_buf_free(&b.rep);
-    return dc_err_set(err, rc, "put: key or value too large, or out of memory");
-  }
-  rc = dc_write(db, NULL, &b, NULL, err);
+  int rc = kind == DC_KIND_PUT ? dc_batch_put(&b, key, klen, val, vlen)
+                               : dc_batch_delete(&b, key, klen);
+  if (rc) dc_err_set(err, rc, "%s: key or value too large, or out of memory",
+                     kind == DC_KIND_PUT ? "put" : "delete");
+  else rc = dc_write(db, NULL, &b, NULL, err);
   if (b.rep.data != stack) dc_buf_free(&b.rep);
   return rc;
 }
 
+int dc_put(dc_db *db, const char *key, size_t klen, const char *val, size_t vlen,
+           dc_error *err) {
+  return write_one(db, DC_KIND_PUT, key, klen, val, vlen, err);
+}
+
 int dc_delete(dc_db *db, const char *key, size_t klen, dc_error *err) {
-  dc_batch b = {{0}, 0};
-  char stack[512];
-  if (klen + 16 <= sizeof stack) {
-    b.rep.data = stack;
-    b.rep.cap = sizeof stack;
-  }
-  int rc = dc_batch_delete(&b, key, klen);
-  if (rc) {
-    if (b.rep.data != stack) dc_buf_free(&b.rep);
-    return dc_err_set(err, rc, "delete: key too large, or out of memory");
-  }
-  rc = dc_write(db, NULL, &b, NULL, err);
-  if (b.rep.data != stack) dc_buf_free(&b.rep);
-  return rc;
+  return write_one(db, DC_KIND_DEL, key, klen, NULL, 0, err);
 }
 
 /* ---------------- reads ---------------- */
