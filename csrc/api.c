@@ -59,35 +59,29 @@ dc_iterator *dc_iter_new(dc_db *db, const dc_snapshot *snap, const char *lower,
                          dc_error *err) {
   dc_iter **kids = NULL;
   int n = 0, cap = 0;
-  dc_memtable *mems[DC_MAX_IMM + 1];
-  int nm = 0;
+  dc_read_view rv;
   pthread_mutex_lock(&db->mu);
   if (db->shutting_down) {
     pthread_mutex_unlock(&db->mu);
     dc_err_set(err, DC_CLOSED, "iterator: the store is closed");
     return NULL;
   }
-  uint64_t seq = snap ? snap->seq : db->last_seq;
-  mems[nm++] = db->mem;
-  for (int i = db->nimm - 1; i >= 0; i--) mems[nm++] = db->imm[i];
-  for (int i = 0; i < nm; i++) dc_mem_ref(mems[i]);
-  dc_version *v = db->current;
-  dc_version_ref(v);
+  dc_read_view_pin(db, snap, &rv);
   db->niters++;
   pthread_mutex_unlock(&db->mu);
 
   int rc = DC_OK;
-  cap = nm + v->nfiles[0] + DC_LEVELS;
+  cap = rv.nm + rv.v->nfiles[0] + DC_LEVELS;
   kids = malloc(sizeof(dc_iter *) * (size_t)cap);
   if (!kids) rc = DC_NOMEM;
-  for (int i = 0; i < nm && !rc; i++) {
-    dc_iter *m = dc_mem_iter(mems[i]);
+  for (int i = 0; i < rv.nm && !rc; i++) {
+    dc_iter *m = dc_mem_iter(rv.mems[i]);
     if (!m) rc = DC_NOMEM;
     else kids[n++] = m;
   }
-  if (!rc) rc = dc_version_add_iters(v, &kids, &n, &cap);
-  for (int i = 0; i < nm; i++) dc_mem_unref(mems[i]); /* the iterators hold their own refs */
-  dc_version_unref(v);
+  if (!rc) rc = dc_version_add_iters(rv.v, &kids, &n, &cap);
+  uint64_t seq = rv.seq;
+  dc_read_view_unpin(&rv); /* the iterators hold their own references */
   dc_iterator *out = NULL;
   if (!rc) {
     dc_iter *merged = dc_merge_iter_new(kids, n);

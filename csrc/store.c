@@ -108,6 +108,26 @@ static int new_wal_segment(dc_db *db, dc_error *err) {
   return DC_OK;
 }
 
+/* Make the memtable immutable (queued for the flush thread) and start a new
+ * one with a new WAL segment. REQUIRES: mu held; the caller is alone on the
+ * write path; db->nimm < DC_MAX_IMM. */
+static int switch_memtable(dc_db *db, dc_error *err) {
+  dc_memtable *m = dc_mem_new();
+  if (!m) return dc_err_set(err, DC_NOMEM, "switch memtable: out of memory");
+  int rc = new_wal_segment(db, err);
+  if (rc) {
+    dc_mem_unref(m);
+    return rc;
+  }
+  db->imm[db->nimm] = db->mem;
+  db->imm_log_start[db->nimm] = db->mem_log_start;
+  db->nimm++;
+  db->mem = m;
+  db->mem_log_start = db->wal_number;
+  pthread_cond_broadcast(&db->work_cv);
+  return DC_OK;
+}
+
 /* ---------------- recovery ---------------- */
 
 typedef struct replay_ctx {
@@ -268,20 +288,8 @@ static int recover(dc_db *db, dc_error *err) {
       /* Hand the replayed data to the flush thread, as if the memtable had
        * filled: reads then find it in a table with a bloom filter instead of
        * a large memtable, and the next restart replays nothing. */
-      dc_memtable *m = dc_mem_new();
-      if (!m) rc = dc_err_set(err, DC_NOMEM, "open: out of memory");
-      else {
-        rc = dc_wal_sync(db->wal, err); /* the truncation, if any, is durable */
-        if (!rc) rc = new_wal_segment(db, err);
-        if (rc) dc_mem_unref(m);
-        else {
-          db->imm[0] = db->mem;
-          db->imm_log_start[0] = db->mem_log_start;
-          db->nimm = 1;
-          db->mem = m;
-          db->mem_log_start = db->wal_number;
-        }
-      }
+      rc = dc_wal_sync(db->wal, err); /* the truncation, if any, is durable */
+      if (!rc) rc = switch_memtable(db, err);
     }
   } else {
     db->mem_log_start = db->next_file;
@@ -583,19 +591,8 @@ static int make_room(dc_db *db, dc_error *err) {
     } else if (db->wal_syncing) {
       pthread_cond_wait(&db->bg_cv, &db->mu);
     } else {
-      dc_memtable *m = dc_mem_new();
-      if (!m) return dc_err_set(err, DC_NOMEM, "write: out of memory");
-      int rc = new_wal_segment(db, err);
-      if (rc) {
-        dc_mem_unref(m);
-        return rc;
-      }
-      db->imm[db->nimm] = db->mem;
-      db->imm_log_start[db->nimm] = db->mem_log_start;
-      db->nimm++;
-      db->mem = m;
-      db->mem_log_start = db->wal_number;
-      pthread_cond_broadcast(&db->work_cv);
+      int rc = switch_memtable(db, err);
+      if (rc) return rc;
     }
   }
 }
@@ -789,32 +786,38 @@ int dc_delete(dc_db *db, const char *key, size_t klen, dc_error *err) {
 
 /* ---------------- reads ---------------- */
 
+void dc_read_view_pin(dc_db *db, const dc_snapshot *snap, dc_read_view *rv) {
+  rv->seq = snap ? snap->seq : db->last_seq;
+  rv->nm = 0;
+  rv->mems[rv->nm++] = db->mem;
+  for (int i = db->nimm - 1; i >= 0; i--) rv->mems[rv->nm++] = db->imm[i];
+  for (int i = 0; i < rv->nm; i++) dc_mem_ref(rv->mems[i]);
+  rv->v = db->current;
+  dc_version_ref(rv->v);
+}
+
+void dc_read_view_unpin(dc_read_view *rv) {
+  for (int i = 0; i < rv->nm; i++) dc_mem_unref(rv->mems[i]);
+  dc_version_unref(rv->v);
+}
+
 int dc_get(dc_db *db, const dc_snapshot *snap, const char *key, size_t klen, char **val,
            size_t *vlen, dc_error *err) {
-  dc_memtable *mems[DC_MAX_IMM + 1];
-  int nm = 0;
+  dc_read_view rv;
   pthread_mutex_lock(&db->mu);
   if (db->shutting_down) {
     pthread_mutex_unlock(&db->mu);
     return dc_err_set(err, DC_CLOSED, "get: the store is closed");
   }
-  uint64_t seq = snap ? snap->seq : db->last_seq;
-  mems[nm++] = db->mem;
-  dc_mem_ref(db->mem);
-  for (int i = db->nimm - 1; i >= 0; i--) {
-    mems[nm++] = db->imm[i];
-    dc_mem_ref(db->imm[i]);
-  }
-  dc_version *v = db->current;
-  dc_version_ref(v);
+  dc_read_view_pin(db, snap, &rv);
   db->st.gets++;
   pthread_mutex_unlock(&db->mu);
 
   int result = DC_GET_MISS, rc = DC_OK;
-  for (int i = 0; i < nm && result == DC_GET_MISS; i++) {
+  for (int i = 0; i < rv.nm && result == DC_GET_MISS; i++) {
     const char *p;
     size_t n;
-    result = dc_mem_get(mems[i], key, klen, seq, &p, &n);
+    result = dc_mem_get(rv.mems[i], key, klen, rv.seq, &p, &n);
     if (result == DC_GET_FOUND) {
       char *c = malloc(n ? n : 1);
       if (!c) rc = dc_err_set(err, DC_NOMEM, "get: out of memory");
@@ -827,7 +830,7 @@ int dc_get(dc_db *db, const dc_snapshot *snap, const char *key, size_t klen, cha
   }
   if (result == DC_GET_MISS && !rc) {
     dc_buf b = {0};
-    rc = dc_version_get(v, key, klen, seq, &result, &b, err);
+    rc = dc_version_get(rv.v, key, klen, rv.seq, &result, &b, err);
     if (!rc && result == DC_GET_FOUND) {
       if (!b.data) b.data = malloc(1);
       *val = b.data;
@@ -836,8 +839,7 @@ int dc_get(dc_db *db, const dc_snapshot *snap, const char *key, size_t klen, cha
       dc_buf_free(&b);
     }
   }
-  for (int i = 0; i < nm; i++) dc_mem_unref(mems[i]);
-  dc_version_unref(v);
+  dc_read_view_unpin(&rv);
   if (rc) return rc;
   return result == DC_GET_FOUND ? DC_OK : DC_NOTFOUND;
 }
@@ -864,17 +866,7 @@ int dc_flush(dc_db *db, dc_error *err) {
   else if (dc_mem_count(db->mem) > 0) {
     while (!db->bg_error.code && db->nimm >= (int)db->opt.max_imm_memtables)
       pthread_cond_wait(&db->bg_cv, &db->mu);
-    dc_memtable *m = dc_mem_new();
-    if (!m) rc = dc_err_set(err, DC_NOMEM, "flush: out of memory");
-    else if ((rc = new_wal_segment(db, err)) != DC_OK) dc_mem_unref(m);
-    else {
-      db->imm[db->nimm] = db->mem;
-      db->imm_log_start[db->nimm] = db->mem_log_start;
-      db->nimm++;
-      db->mem = m;
-      db->mem_log_start = db->wal_number;
-      pthread_cond_broadcast(&db->work_cv);
-    }
+    rc = switch_memtable(db, err);
   }
   db->wq_head = w.next;
   db->wq_len--;

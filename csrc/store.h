@@ -133,6 +133,19 @@ struct dc_db {
   dc_db_stats st;
 };
 
+/* A consistent read view: the memtables (newest first) and the current
+ * version, each referenced, and the sequence number reads use (store.c). */
+typedef struct dc_read_view {
+  dc_memtable *mems[DC_MAX_IMM + 1];
+  int nm;
+  dc_version *v;
+  uint64_t seq;
+} dc_read_view;
+
+/* REQUIRES: mu held. `snap` NULL: read at the last published write. */
+void dc_read_view_pin(dc_db *db, const dc_snapshot *snap, dc_read_view *rv);
+void dc_read_view_unpin(dc_read_view *rv);
+
 /* Table options for output at a level (store.c). */
 dc_sst_options dc_sst_options_for(const dc_db *db, int level, int manual);
 
