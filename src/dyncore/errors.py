@@ -135,3 +135,174 @@ def engine_error(code: int, message: str = "") -> EngineError:
     if entry is None:
         return EngineError(message or f"engine error {code}", code)
     return entry[1](message or entry[0].lower(), code)
+
+
+# --------------------------------------------------------------------------
+# DynamoDB errors
+# --------------------------------------------------------------------------
+#
+# One class per DynamoDB error type. Each instance looks like what botocore
+# raises for that error: `.response["Error"]["Code"]` and `["Message"]`,
+# `.operation_name`, and str() "An error occurred (<Code>) when calling the
+# <Op> operation: <message>". When botocore is importable the base class also
+# derives from botocore.exceptions.ClientError, so `except ClientError` in code
+# written for boto3 catches dyncore's errors unchanged.
+
+try:  # pragma: no cover - depends on the environment
+    from botocore.exceptions import ClientError as _ClientErrorBase
+    from botocore.exceptions import ParamValidationError as _ParamErrorBase
+except ImportError:  # pragma: no cover
+    class _ClientErrorBase(Exception):  # type: ignore[no-redef]
+        """Stand-in with botocore ClientError's shape, when botocore is absent."""
+
+        MSG_TEMPLATE = ("An error occurred ({error_code}) when calling the "
+                        "{operation_name} operation: {error_message}")
+
+        def __init__(self, error_response, operation_name):
+            err = error_response.get("Error", {})
+            super().__init__(self.MSG_TEMPLATE.format(
+                error_code=err.get("Code", "Unknown"),
+                error_message=err.get("Message", "Unknown"),
+                operation_name=operation_name))
+            self.response = error_response
+            self.operation_name = operation_name
+
+    class _ParamErrorBase(ValueError):  # type: ignore[no-redef]
+        def __init__(self, report=""):
+            super().__init__(f"Parameter validation failed:\n{report}")
+            self.kwargs = {"report": report}
+
+NS_DYNAMODB = "com.amazonaws.dynamodb.v20120810#"
+NS_VALIDATE = "com.amazon.coral.validate#"
+NS_SERVICE = "com.amazon.coral.service#"
+
+
+class DynamoDBError(DyncoreError, _ClientErrorBase):
+    """Base of DynamoDB's API errors.
+
+    `code` is DynamoDB's error name ("ValidationException"), `namespace` the
+    prefix of its `__type`, `status` the HTTP status, `message_key` the JSON
+    member that carries the message ("message", or "Message" for
+    TransactionCanceledException). `extra` holds further members of the error
+    body (Item, CancellationReasons, ...), copied into `.response` too.
+    """
+
+    code = "DynamoDBError"
+    namespace = NS_DYNAMODB
+    status = 400
+    message_key = "message"
+    retryable = False
+
+    def __init__(self, message: str = "", operation_name: str | None = None, **extra):
+        self.message = message
+        self.extra = extra
+        response = {
+            "Error": {"Code": self.code, "Message": message},
+            "ResponseMetadata": {"HTTPStatusCode": self.status, "RetryAttempts": 0},
+        }
+        response.update(extra)
+        _ClientErrorBase.__init__(self, response, operation_name or "Unknown")
+
+    @property
+    def type(self) -> str:
+        """The `__type` of the error body."""
+        return self.namespace + self.code
+
+    def with_operation(self, operation_name: str) -> "DynamoDBError":
+        """This error, re-labelled for `operation_name` (str() names it)."""
+        if operation_name == self.operation_name:
+            return self
+        err = type(self)(self.message, operation_name, **self.extra)
+        err.__traceback__ = self.__traceback__
+        return err
+
+    def body(self) -> dict:
+        """The JSON error body DynamoDB sends."""
+        out = {"__type": self.type, self.message_key: self.message}
+        out.update(self.extra)
+        return out
+
+    def __reduce__(self):
+        return (_rebuild, (type(self), self.message, self.operation_name, self.extra))
+
+
+def _rebuild(cls, message, operation_name, extra):
+    return cls(message, operation_name, **extra)
+
+
+class ParamValidationError(DyncoreError, _ParamErrorBase):
+    """A request that does not fit the operation's shape (what botocore checks
+    on the client side before sending): missing or unknown parameters, wrong
+    Python types. Derives from botocore's ParamValidationError when available."""
+
+    def __init__(self, report: str):
+        _ParamErrorBase.__init__(self, report=report)
+        self.report = report
+
+
+# name -> (namespace, HTTP status, retryable). Every class below is built from
+# this table and exported from this module under its DynamoDB name.
+DYNAMODB_ERRORS: dict[str, tuple[str, int, bool]] = {
+    "ValidationException": (NS_VALIDATE, 400, False),
+    "ConditionalCheckFailedException": (NS_DYNAMODB, 400, False),
+    "ResourceNotFoundException": (NS_DYNAMODB, 400, False),
+    "ResourceInUseException": (NS_DYNAMODB, 400, False),
+    "ProvisionedThroughputExceededException": (NS_DYNAMODB, 400, True),
+    "ThrottlingException": (NS_DYNAMODB, 400, True),
+    "RequestLimitExceeded": (NS_DYNAMODB, 400, True),
+    "LimitExceededException": (NS_DYNAMODB, 400, False),
+    "ItemCollectionSizeLimitExceededException": (NS_DYNAMODB, 400, False),
+    "TransactionCanceledException": (NS_DYNAMODB, 400, False),
+    "TransactionConflictException": (NS_DYNAMODB, 400, False),
+    "TransactionInProgressException": (NS_DYNAMODB, 400, False),
+    "IdempotentParameterMismatchException": (NS_DYNAMODB, 400, False),
+    "DuplicateItemException": (NS_DYNAMODB, 400, False),
+    "BackupNotFoundException": (NS_DYNAMODB, 400, False),
+    "BackupInUseException": (NS_DYNAMODB, 400, False),
+    "ContinuousBackupsUnavailableException": (NS_DYNAMODB, 400, False),
+    "PointInTimeRecoveryUnavailableException": (NS_DYNAMODB, 400, False),
+    "InvalidRestoreTimeException": (NS_DYNAMODB, 400, False),
+    "TableNotFoundException": (NS_DYNAMODB, 400, False),
+    "TableAlreadyExistsException": (NS_DYNAMODB, 400, False),
+    "TableInUseException": (NS_DYNAMODB, 400, False),
+    "IndexNotFoundException": (NS_DYNAMODB, 400, False),
+    "GlobalTableNotFoundException": (NS_DYNAMODB, 400, False),
+    "GlobalTableAlreadyExistsException": (NS_DYNAMODB, 400, False),
+    "ReplicaNotFoundException": (NS_DYNAMODB, 400, False),
+    "ReplicaAlreadyExistsException": (NS_DYNAMODB, 400, False),
+    "ExportNotFoundException": (NS_DYNAMODB, 400, False),
+    "ExportConflictException": (NS_DYNAMODB, 400, False),
+    "InvalidExportTimeException": (NS_DYNAMODB, 400, False),
+    "ImportNotFoundException": (NS_DYNAMODB, 400, False),
+    "ImportConflictException": (NS_DYNAMODB, 400, False),
+    "PolicyNotFoundException": (NS_DYNAMODB, 400, False),
+    "ExpiredIteratorException": (NS_DYNAMODB, 400, False),
+    "TrimmedDataAccessException": (NS_DYNAMODB, 400, False),
+    "InternalServerError": (NS_DYNAMODB, 500, True),
+    "ServiceUnavailable": (NS_SERVICE, 503, True),
+    "SerializationException": (NS_SERVICE, 400, False),
+    "UnknownOperationException": (NS_SERVICE, 400, False),
+    "AccessDeniedException": (NS_SERVICE, 400, False),
+    "UnrecognizedClientException": (NS_SERVICE, 400, False),
+    "InvalidSignatureException": (NS_SERVICE, 400, False),
+    "MissingAuthenticationTokenException": (NS_SERVICE, 400, False),
+    "IncompleteSignatureException": (NS_SERVICE, 400, False),
+}
+
+ERROR_CLASSES: dict[str, type[DynamoDBError]] = {}
+for _name, (_ns, _status, _retry) in DYNAMODB_ERRORS.items():
+    _attrs = {"code": _name, "namespace": _ns, "status": _status, "retryable": _retry,
+              "__module__": __name__,
+              "__doc__": f"DynamoDB's {_name} (HTTP {_status})."}
+    if _name in ("TransactionCanceledException", "SerializationException"):
+        _attrs["message_key"] = "Message"
+    ERROR_CLASSES[_name] = type(_name, (DynamoDBError,), _attrs)
+    globals()[_name] = ERROR_CLASSES[_name]
+    __all__.append(_name)
+del _name, _ns, _status, _retry, _attrs
+__all__ += ["DynamoDBError", "ParamValidationError", "DYNAMODB_ERRORS", "ERROR_CLASSES"]
+
+
+def validation(message: str) -> DynamoDBError:
+    """A ValidationException with `message` (returned, not raised)."""
+    return ERROR_CLASSES["ValidationException"](message)
