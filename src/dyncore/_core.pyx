@@ -1,7 +1,9 @@
 # cython: language_level=3
 """dyncore._core — the Cython binding of the storage engine (csrc/dyncore.h).
 
-This module wraps the engine's public C API and nothing else. The Python face
+This module wraps the engine's public C API and the item codec's
+(csrc/dyncore_codec.h; _codec.pxi, whose own header comment explains its
+theory of operation), and nothing else. The Python face
 (option names, zstd discovery, stats parsing) is dyncore.engine, whose Engine
 subclasses `DB`; engine errors are built by a factory that dyncore.engine
 registers with `set_error_factory` (so this module imports nothing of dyncore).
@@ -56,3 +58,4 @@ include "_db.pxi"
 include "_child.pxi"
 include "_iter.pxi"
 include "_tail.pxi"
+include "_codec.pxi"
