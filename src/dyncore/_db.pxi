@@ -85,6 +85,8 @@ cdef class DB:
     cdef dc_db *_db
     cdef int _active          # calls in flight (changed with the GIL held)
     cdef bint _closing        # close() or _open() in progress: refuse new calls
+    cdef int _writing         # writes in flight (a subset of _active)
+    cdef bint _frozen         # freeze(): refuse new writes, reads go on
     cdef PyObject *_children  # newest open _Child (borrowed), see _child.pxi
     cdef bytes _zstd_library  # kept alive while the db is open
     cdef readonly str path
@@ -94,6 +96,8 @@ cdef class DB:
         self._db = NULL
         self._active = 0
         self._closing = False
+        self._writing = 0
+        self._frozen = False
         self._children = NULL
         self.path = None
 
@@ -213,6 +217,39 @@ cdef class DB:
     cdef inline void _leave(self) noexcept:
         self._active -= 1
 
+    @cython.final
+    cdef inline int _enter_write(self) except -1:
+        if self._db == NULL or self._closing:
+            _raise_closed("the engine is closed")
+        if self._frozen:
+            _raise_closed("the engine is frozen for writes")
+        self._active += 1
+        self._writing += 1
+        return 0
+
+    @cython.final
+    cdef inline void _leave_write(self) noexcept:
+        self._writing -= 1
+        self._active -= 1
+
+    def freeze(self):
+        """Refuse new writes (put, delete, write_batch raise ClosedError) and
+        wait until the writes in flight are done; reads, iterators and tails go
+        on. After it returns, last_sequence() no longer moves until thaw().
+        Used to hand a partition over to its successors."""
+        self._frozen = True
+        while self._writing > 0:
+            with nogil:
+                usleep(50)
+
+    def thaw(self):
+        """Accept writes again after freeze()."""
+        self._frozen = False
+
+    @property
+    def frozen(self):
+        return self._frozen
+
     # -- reads and writes --------------------------------------------------------
 
     def put(self, key, value):
@@ -229,11 +266,11 @@ cdef class DB:
         cdef const char *v = PyBytes_AS_STRING(value)
         cdef size_t vn = <size_t>PyBytes_GET_SIZE(value)
         _err_init(&err)
-        self._enter()
+        self._enter_write()
         db = self._db
         with nogil:
             rc = dc_put(db, k, kn, v, vn, &err)
-        self._leave()
+        self._leave_write()
         if rc != DC_OK:
             _raise(rc, &err)
 
@@ -247,11 +284,11 @@ cdef class DB:
         cdef const char *k = PyBytes_AS_STRING(key)
         cdef size_t kn = <size_t>PyBytes_GET_SIZE(key)
         _err_init(&err)
-        self._enter()
+        self._enter_write()
         db = self._db
         with nogil:
             rc = dc_delete(db, k, kn, &err)
-        self._leave()
+        self._leave_write()
         if rc != DC_OK:
             _raise(rc, &err)
 
@@ -330,16 +367,16 @@ cdef class DB:
                     rc = dc_batch_put(b, PyBytes_AS_STRING(key), kn, PyBytes_AS_STRING(value), vn)
                 if rc != DC_OK:
                     _raise(rc, NULL)
-            self._enter()
+            self._enter_write()
             db = self._db
             if dc_batch_count(b) == 0:
                 seq = dc_last_sequence(db)
-                self._leave()
+                self._leave_write()
                 return seq
             _err_init(&err)
             with nogil:
                 rc = dc_write(db, &wo, b, &seq, &err)
-            self._leave()
+            self._leave_write()
         finally:
             dc_batch_free(b)
         if rc != DC_OK:
