@@ -1,0 +1,180 @@
+"""The table operations — CreateTable, DescribeTable, ListTables,
+UpdateTable, DeleteTable, TagResource, UntagResource, ListTagsOfResource —
+on requests whose shape is already checked.
+
+Timestamps are epoch seconds in the JSON form and timezone-aware datetimes in
+the client and native forms (what botocore returns).
+"""
+from __future__ import annotations
+
+import datetime as _dt
+
+from dyncore import _core
+from dyncore.errors import (AccessDeniedException, ResourceNotFoundException,
+                            ValidationException)
+from dyncore.table import schema as _schema
+
+__all__ = ["create_table", "describe_table", "list_tables", "update_table", "delete_table",
+           "tag_resource", "untag_resource", "list_tags_of_resource"]
+
+_TIME_FIELDS = ("CreationDateTime", "LastUpdateToPayPerRequestDateTime",
+                "LastIncreaseDateTime", "LastDecreaseDateTime")
+
+
+def _times(desc: dict, form: int) -> dict:
+    """Convert the timestamps of a description to the form's type, in place."""
+    if form == _core.FORM_JSON:
+        return desc
+    stack = [desc]
+    while stack:
+        d = stack.pop()
+        for k, v in d.items():
+            if isinstance(v, dict):
+                stack.append(v)
+            elif k in _TIME_FIELDS and isinstance(v, (int, float)):
+                d[k] = _dt.datetime.fromtimestamp(v, _dt.timezone.utc)
+    return desc
+
+
+def create_table(db, p: dict, form: int) -> dict:
+    return {"TableDescription": _times(db.create_table(p), form)}
+
+
+def describe_table(db, p: dict, form: int) -> dict:
+    name = p["TableName"]
+    try:
+        desc = db.describe_table(name)
+    except ResourceNotFoundException:
+        raise ResourceNotFoundException(f"Requested resource not found: Table: {name} not found")
+    return {"Table": _times(desc, form)}
+
+
+def list_tables(db, p: dict, form: int) -> dict:
+    names = db.list_tables()
+    start = p.get("ExclusiveStartTableName")
+    if start is not None:
+        key = start.encode("utf-8")
+        names = [n for n in names if n.encode("utf-8") > key]
+    limit = p.get("Limit") or 100
+    out = {"TableNames": names[:limit]}
+    if len(names) > limit:
+        out["LastEvaluatedTableName"] = names[limit - 1]
+    return out
+
+
+def update_table(db, p: dict, form: int) -> dict:
+    name = p["TableName"]
+    for member in ("GlobalSecondaryIndexUpdates", "StreamSpecification", "SSESpecification",
+                   "ReplicaUpdates", "OnDemandThroughput", "WarmThroughput"):
+        if p.get(member):
+            raise ValidationException(f"dyncore does not support {member} in UpdateTable yet")
+    changes = [m for m in ("ProvisionedThroughput", "BillingMode", "TableClass",
+                           "DeletionProtectionEnabled", "AttributeDefinitions")
+               if p.get(m) is not None]
+    if not changes:
+        raise ValidationException(
+            "At least one of ProvisionedThroughput, BillingMode, UpdateStreamEnabled, "
+            "GlobalSecondaryIndexUpdates or SSESpecification or ReplicaUpdates is required")
+    t = db.table(name)
+    rec = t.record
+    mode = p.get("BillingMode") or rec["billing_mode"]
+    pt = p.get("ProvisionedThroughput")
+    if mode == "PAY_PER_REQUEST" and pt:
+        raise ValidationException(
+            "One or more parameter values were invalid: Neither ReadCapacityUnits nor "
+            "WriteCapacityUnits can be specified when BillingMode is PAY_PER_REQUEST")
+    if mode == "PROVISIONED" and rec["billing_mode"] == "PAY_PER_REQUEST" and not pt:
+        raise ValidationException(
+            "One or more parameter values were invalid: ProvisionedThroughput must be "
+            "specified when BillingMode is PROVISIONED")
+    if pt:
+        for member in ("ReadCapacityUnits", "WriteCapacityUnits"):
+            if pt[member] > 1_000_000_000_000:
+                raise ValidationException(
+                    f"Given value {pt[member]} for {member} is out of bounds")
+        if (mode == rec["billing_mode"] and pt["ReadCapacityUnits"] == rec["rcu"]
+                and pt["WriteCapacityUnits"] == rec["wcu"] and len(changes) == 1):
+            raise ValidationException(
+                "The provisioned throughput for the table will not change. The requested "
+                "value equals the current value. Current ReadCapacityUnits provisioned for "
+                f"the table: {rec['rcu']}. Requested ReadCapacityUnits: "
+                f"{pt['ReadCapacityUnits']}. Current WriteCapacityUnits provisioned for the "
+                f"table: {rec['wcu']}. Requested WriteCapacityUnits: "
+                f"{pt['WriteCapacityUnits']}. Refer to the Amazon DynamoDB Developer Guide "
+                "for current limits and how to request higher limits.")
+    for d in p.get("AttributeDefinitions") or ():
+        have = rec["attributes"].get(d["AttributeName"])
+        if have is not None and have != d["AttributeType"]:
+            raise ValidationException(
+                "One or more parameter values were invalid: Cannot change the type of key "
+                f"attribute {d['AttributeName']}")  # [verify]
+    now = db.clock.now()
+
+    def change(r):
+        if mode != r["billing_mode"]:
+            r["billing_mode"] = mode
+            if mode == "PAY_PER_REQUEST":
+                r["ppr_since"] = now
+                r["rcu"] = r["wcu"] = 0
+        if pt:
+            r["rcu"], r["wcu"] = int(pt["ReadCapacityUnits"]), int(pt["WriteCapacityUnits"])
+        if p.get("TableClass"):
+            r["table_class"] = p["TableClass"]
+        if p.get("DeletionProtectionEnabled") is not None:
+            r["deletion_protection"] = bool(p["DeletionProtectionEnabled"])
+
+    record = db.update_record(name, change)
+    items, size = t.store.count(_core.item_size)
+    return {"TableDescription": _times(_schema.describe(record, items, size), form)}
+
+
+def delete_table(db, p: dict, form: int) -> dict:
+    return {"TableDescription": _times(db.delete_table(p["TableName"]), form)}
+
+
+# -- tags ----------------------------------------------------------------------
+
+
+def _table_of_arn(db, arn: str):
+    if not arn.startswith("arn:"):
+        raise ValidationException(f"Invalid TableArn: Invalid ResourceArn provided as input {arn}")
+    if not arn.startswith(_schema.ARN_PREFIX):
+        raise AccessDeniedException(
+            f"User: local is not authorized to perform this operation on resource: {arn}")
+    name = arn[len(_schema.ARN_PREFIX):]
+    try:
+        return db.table(name)
+    except ResourceNotFoundException:
+        raise ResourceNotFoundException(
+            f"Requested resource not found: ResourcArn: {arn} not found") from None
+
+
+def tag_resource(db, p: dict, form: int) -> dict:
+    t = _table_of_arn(db, p["ResourceArn"])
+    new = {tag["Key"]: tag["Value"] for tag in p["Tags"]}
+
+    def change(r):
+        tags = {tag["Key"]: tag["Value"] for tag in r["tags"]}
+        tags.update(new)
+        _schema.check_tags([{"Key": k, "Value": v} for k, v in tags.items()])
+        r["tags"] = [{"Key": k, "Value": v} for k, v in tags.items()]
+
+    db.update_record(t.name, change)
+    return {}
+
+
+def untag_resource(db, p: dict, form: int) -> dict:
+    t = _table_of_arn(db, p["ResourceArn"])
+    drop = set(p["TagKeys"])
+
+    def change(r):
+        r["tags"] = [tag for tag in r["tags"] if tag["Key"] not in drop]
+
+    db.update_record(t.name, change)
+    return {}
+
+
+def list_tags_of_resource(db, p: dict, form: int) -> dict:
+    t = _table_of_arn(db, p["ResourceArn"])
+    tags = [dict(tag) for tag in t.record["tags"]]
+    return {"Tags": tags} if tags else {"Tags": []}

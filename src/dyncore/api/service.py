@@ -1,0 +1,67 @@
+"""Service: the one entry point of DynamoDB requests into a Database.
+
+    Service(db).call("PutItem", params, form)
+
+checks the request's shape (dyncore.api.validate), runs the operation and
+returns the response dict in `form` (dyncore._core.FORM_*). Errors are
+dyncore.errors.DynamoDBError subclasses labelled with the operation name, as
+botocore labels its ClientError. The embedded client, the resource Table and
+(later) the HTTP server all come through here, so each rule is written once.
+"""
+from __future__ import annotations
+
+from dyncore import _core
+from dyncore.api import control, items
+from dyncore.errors import ClosedError, DynamoDBError, ResourceNotFoundException
+
+__all__ = ["Service", "HANDLERS"]
+
+HANDLERS = {
+    "CreateTable": control.create_table,
+    "DescribeTable": control.describe_table,
+    "ListTables": control.list_tables,
+    "UpdateTable": control.update_table,
+    "DeleteTable": control.delete_table,
+    "TagResource": control.tag_resource,
+    "UntagResource": control.untag_resource,
+    "ListTagsOfResource": control.list_tags_of_resource,
+    "PutItem": items.put_item,
+    "GetItem": items.get_item,
+    "DeleteItem": items.delete_item,
+    "Query": items.query,
+    "Scan": items.scan,
+    "BatchGetItem": items.batch_get_item,
+    "BatchWriteItem": items.batch_write_item,
+}
+
+
+_MODES = {_core.FORM_NATIVE: "native", _core.FORM_CLIENT: "client", _core.FORM_JSON: "json"}
+
+
+class Service:
+    def __init__(self, db):
+        from dyncore.api.validate import validate
+        self.db = db
+        self._validate = validate
+
+    def call(self, operation: str, params: dict, form: int = _core.FORM_CLIENT,
+             mode: str | None = None) -> dict:
+        handler = HANDLERS.get(operation)
+        if handler is None:
+            from dyncore.errors import UnknownOperationException
+            raise UnknownOperationException(f"dyncore does not support {operation} yet",
+                                            operation)
+        if mode is None:
+            mode = _MODES[form]
+        try:
+            self._validate(operation, params, mode)
+            return handler(self.db, params, form)
+        except DynamoDBError as e:
+            if e.operation_name != operation:
+                e = e.with_operation(operation)
+            raise e.with_traceback(None) from None
+        except ClosedError:
+            if self.db.closed:
+                raise
+            # The table was deleted while this request ran.
+            raise ResourceNotFoundException("Requested resource not found", operation) from None

@@ -1,0 +1,355 @@
+"""Database: one data directory — the catalog, the tables and their
+partitions — and the control-plane operations on tables.
+
+    db = dyncore.open("data/")        # or dyncore.temporary() for tests
+    client = db.client()              # boto3-shaped low-level client
+    table = db.Table("users")         # boto3-shaped resource Table
+    db.close()
+
+On-disk layout (DESIGN.md):
+    <data>/catalog/                        table records (an engine, commit mode)
+    <data>/tables/<table id>/p-<pid>/r-0/  one engine per partition
+
+Opening removes what a crash can leave behind: table directories that no
+catalog record names and partition directories that their table's record no
+longer lists (the losing side of an interrupted split or delete).
+"""
+from __future__ import annotations
+
+import os
+import queue
+import shutil
+import tempfile
+import threading
+
+from dyncore import _core
+from dyncore.clock import SYSTEM
+from dyncore.engine import Engine
+from dyncore.errors import (ClosedError, ResourceInUseException,
+                            ResourceNotFoundException, ValidationException)
+from dyncore.table import schema as _schema
+from dyncore.table.catalog import Catalog
+from dyncore.table.partition import HASH_SPACE, Partition, Router
+from dyncore.table.split import split as _split
+from dyncore.table.table import TableStore
+
+__all__ = ["Database", "TableHandle", "open", "temporary"]
+
+DEFAULT_SPLIT_BYTES = 10 << 30
+
+
+class TableHandle:
+    """An open table: its catalog record, key schema codec and store."""
+
+    __slots__ = ("name", "record", "schema", "store", "pk", "sk", "key_names", "arn",
+                 "deleted")
+
+    def __init__(self, record: dict, store: TableStore):
+        self.name = record["name"]
+        self.record = record
+        self.store = store
+        self.pk, self.sk = _schema.key_names(record)
+        attrs = record["attributes"]
+        self.schema = _core.KeySchema(self.pk, attrs[self.pk], self.sk,
+                                      attrs[self.sk] if self.sk else None)
+        self.key_names = (self.pk,) if self.sk is None else (self.pk, self.sk)
+        self.arn = _schema.table_arn(self.name)
+        self.deleted = False
+
+
+class Database:
+    """One open data directory. Thread-safe."""
+
+    def __init__(self, path, *, sync: str = "interval", sync_interval_ms: int = 50,
+                 split_bytes: int = DEFAULT_SPLIT_BYTES, clock=SYSTEM,
+                 engine_options: dict | None = None, _temporary: bool = False):
+        import dyncore.model  # noqa: F401  (registers the codec's classes)
+        self.path = os.path.abspath(os.fspath(path))
+        self.clock = clock
+        self.split_bytes = int(split_bytes)
+        self._engine_options = dict(engine_options or {})
+        self._engine_options.setdefault("sync", sync)
+        if sync == "interval":
+            self._engine_options.setdefault("sync_interval_ms", sync_interval_ms)
+        self._temporary = _temporary
+        os.makedirs(os.path.join(self.path, "tables"), exist_ok=True)
+        self.catalog = Catalog(os.path.join(self.path, "catalog"))
+        self._lock = threading.RLock()
+        self._tables: dict[str, TableHandle] = {}
+        self._closed = False
+        self._splits: queue.Queue = queue.Queue()
+        self._split_pending: set = set()
+        self._worker = None
+        self._collect_garbage()
+
+    # -- lifecycle --------------------------------------------------------------
+
+    def close(self) -> None:
+        """Close every table's engines and the catalog. Idempotent."""
+        with self._lock:
+            if self._closed:
+                return
+            self._closed = True
+            tables = list(self._tables.values())
+            self._tables.clear()
+        if self._worker is not None:
+            self._splits.put(None)
+            self._worker.join()
+        for t in tables:
+            self._close_store(t.store)
+        self.catalog.close()
+        if self._temporary:
+            shutil.rmtree(self.path, ignore_errors=True)
+
+    @property
+    def closed(self) -> bool:
+        return self._closed
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def __repr__(self):
+        return f"<dyncore Database {self.path!r}{' closed' if self._closed else ''}>"
+
+    def client(self):
+        """A boto3-shaped low-level DynamoDB client on this database."""
+        from dyncore.client import Client
+        return Client(self)
+
+    def Table(self, name: str):  # noqa: N802 (boto3's name)
+        """A boto3-shaped resource Table (native Python values)."""
+        from dyncore.resource import Table
+        return Table(self, name)
+
+    def resource(self):
+        """A boto3-shaped service resource (Table(), create_table(), tables)."""
+        from dyncore.resource import ServiceResource
+        return ServiceResource(self)
+
+    # -- directories ----------------------------------------------------------
+
+    def _table_dir(self, record: dict) -> str:
+        return os.path.join(self.path, "tables", record["id"])
+
+    def _partition_dir(self, record: dict, pid: int) -> str:
+        return os.path.join(self._table_dir(record), f"p-{pid}")
+
+    def _collect_garbage(self) -> None:
+        records = {r["id"]: r for r in self.catalog.records()}
+        tables_dir = os.path.join(self.path, "tables")
+        for entry in os.listdir(tables_dir):
+            full = os.path.join(tables_dir, entry)
+            record = records.get(entry)
+            if record is None:
+                shutil.rmtree(full, ignore_errors=True)
+                continue
+            live = {f"p-{p[0]}" for p in record["partitions"]}
+            for sub in os.listdir(full):
+                if sub not in live:
+                    shutil.rmtree(os.path.join(full, sub), ignore_errors=True)
+
+    # -- tables -----------------------------------------------------------------
+
+    def _check_open(self):
+        if self._closed:
+            raise ClosedError("the database is closed")
+
+    def table(self, name: str) -> TableHandle:
+        """The open table `name`; ResourceNotFoundException if there is none."""
+        t = self._tables.get(name)
+        if t is not None:
+            return t
+        with self._lock:
+            self._check_open()
+            t = self._tables.get(name)
+            if t is None:
+                record = self.catalog.get(name) if isinstance(name, str) else None
+                if record is None:
+                    raise ResourceNotFoundException("Requested resource not found")
+                t = self._open_table(record)
+                self._tables[name] = t
+            return t
+
+    def _open_engine(self, path: str) -> Engine:
+        os.makedirs(path, exist_ok=True)
+        return Engine(path, **self._engine_options)
+
+    def _open_table(self, record: dict) -> TableHandle:
+        parts = []
+        try:
+            for pid, lo, hi in record["partitions"]:
+                path = os.path.join(self._partition_dir(record, pid), "r-0")
+                parts.append(Partition(pid, lo, hi, self._open_engine(path),
+                                       self._partition_dir(record, pid)))
+        except BaseException:
+            for p in parts:
+                p.engine.close()
+            raise
+        store = TableStore(record["name"], Router(parts), on_write=None)
+        handle = TableHandle(record, store)
+        store.on_write = lambda part, n, h=handle: self._on_write(h, part, n)
+        return handle
+
+    def _close_store(self, store: TableStore) -> None:
+        store.router.close()
+        for p in store.router.parts:
+            try:
+                p.engine.close()
+            except Exception:
+                pass
+
+    def create_table(self, params: dict) -> dict:
+        """CreateTable on validated params; returns TableDescription (CREATING
+        is skipped: a table is ACTIVE at once)."""
+        with self._lock:
+            self._check_open()
+            name = params["TableName"]
+            if self.catalog.get(name) is not None:
+                raise ResourceInUseException(f"Table already exists: {name}")
+            record = _schema.record_from_create(params, self.clock.now())
+            record["partitions"] = [[0, 0, HASH_SPACE - 1]]
+            record["next_partition"] = 1
+            os.makedirs(self._table_dir(record), exist_ok=True)
+            self.catalog.put(record)
+            handle = self._open_table(record)
+            self._tables[name] = handle
+            return _schema.describe(record, 0, 0)
+
+    def describe_table(self, name: str) -> dict:
+        t = self.table(name)
+        items, size = t.store.count(_core.item_size)
+        return _schema.describe(t.record, items, size)
+
+    def list_tables(self) -> list[str]:
+        self._check_open()
+        return [r["name"] for r in self.catalog.records()]
+
+    def delete_table(self, name: str) -> dict:
+        with self._lock:
+            t = self.table(name)
+            if t.record.get("deletion_protection"):
+                raise ValidationException(
+                    f"Resource cannot be deleted as it is currently protected against "
+                    f"deletion. Disable deletion protection first.")  # [verify]
+            items, size = t.store.count(_core.item_size)
+            desc = _schema.describe(t.record, items, size, status="DELETING")
+            self.catalog.delete(name)
+            self._tables.pop(name, None)
+            t.deleted = True
+        self._close_store(t.store)
+        shutil.rmtree(self._table_dir(t.record), ignore_errors=True)
+        return desc
+
+    def update_record(self, name: str, change) -> dict:
+        """Apply change(record) -> None to the table's record, durably."""
+        with self._lock:
+            t = self.table(name)
+            record = dict(t.record)
+            change(record)
+            self.catalog.put(record)
+            t.record = record
+            return record
+
+    # -- partitions ---------------------------------------------------------------
+
+    def partitions(self, name: str) -> list[dict]:
+        """The table's partitions: id, hash range and engine bytes."""
+        return self.table(name).store.partitions()
+
+    def _on_write(self, handle: TableHandle, part: Partition, nbytes: int) -> None:
+        part.written += nbytes
+        if part.written < max(self.split_bytes // 8, 1024):
+            return
+        part.written = 0
+        key = (handle.name, part.id)
+        if key in self._split_pending:
+            return
+        try:
+            size = part.size_bytes()
+        except ClosedError:
+            return
+        if size >= self.split_bytes and size >= part.unsplittable_below:
+            with self._lock:
+                if self._closed or key in self._split_pending:
+                    return
+                self._split_pending.add(key)
+                if self._worker is None:
+                    self._worker = threading.Thread(target=self._split_worker,
+                                                    name="dyncore-split", daemon=True)
+                    self._worker.start()
+            self._splits.put((handle, part))
+
+    def _split_worker(self) -> None:
+        while True:
+            job = self._splits.get()
+            if job is None:
+                return
+            handle, part = job
+            try:
+                if not part.retired and not handle.deleted and not self._closed:
+                    self._split(handle, part)
+            except Exception:  # noqa: BLE001 - a failed split leaves the parent serving
+                pass
+            finally:
+                self._split_pending.discard((handle.name, part.id))
+
+    def split_partition(self, name: str, partition_id: int | None = None) -> bool:
+        """Split one partition of table `name` now (the largest if no id is
+        given). Returns False if it holds a single item collection."""
+        t = self.table(name)
+        parts = t.store.router.parts
+        if partition_id is None:
+            part = max(parts, key=lambda p: p.size_bytes())
+        else:
+            part = next((p for p in parts if p.id == partition_id), None)
+            if part is None:
+                raise ValueError(f"no partition {partition_id} in table {name}")
+        return self._split(t, part)
+
+    def _split(self, handle: TableHandle, part: Partition) -> bool:
+        def open_child(lo: int, hi: int) -> Partition:
+            with self._lock:
+                record = dict(handle.record)
+                pid = record["next_partition"]
+                record["next_partition"] = pid + 1
+                self.catalog.put(record)
+                handle.record = record
+            pdir = self._partition_dir(record, pid)
+            shutil.rmtree(pdir, ignore_errors=True)
+            return Partition(pid, lo, hi, self._open_engine(os.path.join(pdir, "r-0")), pdir)
+
+        def commit(parent: Partition, children: list[Partition]) -> None:
+            with self._lock:
+                record = dict(handle.record)
+                parts = [p for p in record["partitions"] if p[0] != parent.id]
+                parts += [[c.id, c.lo, c.hi] for c in children]
+                record["partitions"] = sorted(parts, key=lambda p: p[1])
+                self.catalog.put(record)
+                handle.record = record
+
+        ok = _split(handle.store, part, _core.item_size, open_child, commit)
+        if not ok:
+            part.unsplittable_below = 2 * max(part.size_bytes(), 1)
+        return ok
+
+    def wait_splits(self, timeout: float = 60.0) -> None:
+        """Wait until no split is queued or running (for tests and tools)."""
+        import time
+        deadline = time.monotonic() + timeout
+        while self._split_pending and time.monotonic() < deadline:
+            time.sleep(0.005)
+
+
+def open(path, **options) -> Database:  # noqa: A001 - dyncore.open, as the issue names it
+    """Open (or create) the data directory `path`. Options: sync ("commit",
+    "interval" (default) or "none"), sync_interval_ms, split_bytes, clock,
+    engine_options."""
+    return Database(path, **options)
+
+
+def temporary(**options) -> Database:
+    """A Database in a new temporary directory, removed when it is closed."""
+    return Database(tempfile.mkdtemp(prefix="dyncore-"), _temporary=True, **options)

@@ -1,0 +1,158 @@
+"""A table's definition: CreateTable's semantic checks, the catalog record
+and DescribeTable's TableDescription.
+
+The request's shape (types, required members, lengths, enums, name patterns)
+is checked before this module by dyncore.api.validate; here are the checks
+that need more than one member, with DynamoDB's messages.
+
+A table record (what the catalog stores, JSON):
+  name, id (uuid hex), created (epoch s), key_schema [[name, "HASH"|"RANGE"]],
+  attributes {name: "S"|"N"|"B"}, billing_mode, rcu, wcu, table_class, tags
+  [{Key, Value}], deletion_protection, partitions [[id, lo, hi]],
+  next_partition, ppr_since (epoch s of the last switch to on-demand or None).
+"""
+from __future__ import annotations
+
+import uuid
+
+from dyncore.errors import ValidationException
+
+__all__ = ["record_from_create", "describe", "key_names", "ARN_PREFIX", "table_arn"]
+
+ARN_PREFIX = "arn:aws:dynamodb:local:000000000000:table/"
+_INVALID = "One or more parameter values were invalid: "
+
+
+def table_arn(name: str) -> str:
+    return ARN_PREFIX + name
+
+
+def key_names(record: dict) -> tuple[str, str | None]:
+    ks = record["key_schema"]
+    return ks[0][0], (ks[1][0] if len(ks) > 1 else None)
+
+
+def _throughput(params: dict) -> tuple[str, int, int]:
+    mode = params.get("BillingMode") or "PROVISIONED"
+    pt = params.get("ProvisionedThroughput")
+    if mode == "PAY_PER_REQUEST":
+        if pt:
+            raise ValidationException(
+                _INVALID + "Neither ReadCapacityUnits nor WriteCapacityUnits can be "
+                "specified when BillingMode is PAY_PER_REQUEST")
+        return mode, 0, 0
+    if not pt or not pt.get("ReadCapacityUnits") or not pt.get("WriteCapacityUnits"):
+        raise ValidationException(
+            _INVALID + "ReadCapacityUnits and WriteCapacityUnits must both be specified "
+            "when BillingMode is PROVISIONED")
+    for member in ("ReadCapacityUnits", "WriteCapacityUnits"):
+        if pt[member] > 1_000_000_000_000:
+            raise ValidationException(f"Given value {pt[member]} for {member} is out of bounds")
+    return mode, int(pt["ReadCapacityUnits"]), int(pt["WriteCapacityUnits"])
+
+
+def check_key_schema(key_schema: list, defined: list[str]) -> list[list[str]]:
+    """DynamoDB's key-schema checks, in its order; returns [[name, type]]."""
+    keys = [k["AttributeName"] for k in key_schema]
+    types = ["RANGE" if k["KeyType"] == "SORT" else k["KeyType"] for k in key_schema]
+    if len(keys) > len(defined):
+        raise ValidationException("Invalid KeySchema: Some index key attribute have no definition")
+    if any(k not in defined for k in keys):
+        raise ValidationException(
+            _INVALID + "Some index key attributes are not defined in AttributeDefinitions. "
+            f"Keys: [{', '.join(keys)}], AttributeDefinitions: [{', '.join(defined)}]")
+    if len(keys) > 1 and keys[0] == keys[1]:
+        raise ValidationException(
+            "Both the Hash Key and the Range Key element in the KeySchema have the same name")
+    if types[0] != "HASH":
+        raise ValidationException(
+            "Invalid KeySchema: The first KeySchemaElement is not a HASH key type")
+    if len(types) > 1 and types[1] != "RANGE":
+        raise ValidationException(
+            "Invalid KeySchema: The second KeySchemaElement is not a RANGE key type")
+    return [[k, t] for k, t in zip(keys, types)]
+
+
+def record_from_create(params: dict, now: float) -> dict:
+    """The catalog record for a valid CreateTable request (raises
+    ValidationException otherwise). Secondary indexes, streams and SSE
+    arrive with later issues and are refused here until then."""
+    mode, rcu, wcu = _throughput(params)
+    defs = params["AttributeDefinitions"]
+    defined = [d["AttributeName"] for d in defs]
+    if len(set(defined)) != len(defined):
+        dup = next(n for n in defined if defined.count(n) > 1)
+        raise ValidationException(
+            _INVALID + f"Duplicate AttributeName in AttributeDefinitions: {dup}")  # [verify]
+    key_schema = check_key_schema(params["KeySchema"], defined)
+    for member in ("LocalSecondaryIndexes", "GlobalSecondaryIndexes"):
+        if params.get(member):
+            raise ValidationException(f"{member} are not supported yet by dyncore")
+    if len(key_schema) != len(defs):
+        raise ValidationException(
+            _INVALID + "Number of attributes in KeySchema does not exactly match number of "
+            "attributes defined in AttributeDefinitions")
+    spec = params.get("StreamSpecification")
+    if spec and spec.get("StreamEnabled"):
+        raise ValidationException("StreamSpecification is not supported yet by dyncore")
+    tags = params.get("Tags") or []
+    check_tags(tags)
+    return {
+        "name": params["TableName"],
+        "id": str(uuid.uuid4()),
+        "created": now,
+        "key_schema": key_schema,
+        "attributes": {d["AttributeName"]: d["AttributeType"] for d in defs},
+        "attribute_order": defined,
+        "billing_mode": mode,
+        "rcu": rcu,
+        "wcu": wcu,
+        "table_class": params.get("TableClass"),
+        "tags": [{"Key": t["Key"], "Value": t["Value"]} for t in tags],
+        "deletion_protection": bool(params.get("DeletionProtectionEnabled", False)),
+        "ppr_since": now if mode == "PAY_PER_REQUEST" else None,
+        "partitions": [],
+        "next_partition": 0,
+    }
+
+
+def check_tags(tags: list) -> None:
+    """Tag rules: key 1..128 chars, value 0..256, at most 50 per resource."""
+    if len(tags) > 50:
+        raise ValidationException("The number of tags exceeds the limit of 50")  # [verify]
+    keys = [t["Key"] for t in tags]
+    if len(set(keys)) != len(keys):
+        raise ValidationException("Duplicate tag keys found")  # [verify]
+
+
+def describe(record: dict, item_count: int, size_bytes: int, status: str = "ACTIVE") -> dict:
+    """TableDescription in the client form, with timestamps as epoch floats
+    (the caller converts them to its form)."""
+    name = record["name"]
+    order = record.get("attribute_order") or list(record["attributes"])
+    desc = {
+        "AttributeDefinitions": [{"AttributeName": n, "AttributeType": record["attributes"][n]}
+                                 for n in order],
+        "TableName": name,
+        "KeySchema": [{"AttributeName": n, "KeyType": t} for n, t in record["key_schema"]],
+        "TableStatus": status,
+        "CreationDateTime": record["created"],
+        "ProvisionedThroughput": {
+            "NumberOfDecreasesToday": 0,
+            "ReadCapacityUnits": record["rcu"],
+            "WriteCapacityUnits": record["wcu"],
+        },
+        "TableSizeBytes": size_bytes,
+        "ItemCount": item_count,
+        "TableArn": table_arn(name),
+        "TableId": record["id"],
+        "DeletionProtectionEnabled": record["deletion_protection"],
+    }
+    if record["billing_mode"] == "PAY_PER_REQUEST":
+        desc["BillingModeSummary"] = {
+            "BillingMode": "PAY_PER_REQUEST",
+            "LastUpdateToPayPerRequestDateTime": record["ppr_since"],
+        }
+    if record.get("table_class"):
+        desc["TableClassSummary"] = {"TableClass": record["table_class"]}
+    return desc

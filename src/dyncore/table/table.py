@@ -1,0 +1,230 @@
+"""Item storage of one table: single-item reads and writes, atomic
+per-partition batches, ordered range reads across partitions, item counts.
+
+This module works on encoded keys and values (bytes from the item codec);
+request parsing and value forms are the API layer's business.
+
+Rules
+-----
+- Every single-item write takes the item's stripe lock (64 stripes by hash),
+  so a read-modify-write (ReturnValues, and conditions in a later issue) sees
+  no other write to the item between its read and its write.
+- A write to a partition that is being handed to its successors (frozen, or
+  closed after a split) waits for the new partition map and goes again; a
+  range read restarts after the last key it returned. See partition.py.
+"""
+from __future__ import annotations
+
+import threading
+
+from dyncore.errors import ClosedError
+from dyncore.table.partition import HASH_SPACE, Partition, Router, hash_bytes
+
+__all__ = ["TableStore", "PAGE_BYTES"]
+
+PAGE_BYTES = 1 << 20   # Query and Scan read at most 1 MB of items per call
+_STRIPES = 64
+
+
+def _hash_of(key: bytes) -> int:
+    return int.from_bytes(key[:8], "big")
+
+
+class TableStore:
+    """The partitions of one table and the operations on encoded items."""
+
+    def __init__(self, name: str, router: Router, on_write=None):
+        self.name = name
+        self.router = router
+        self.stripes = [threading.Lock() for _ in range(_STRIPES)]
+        self.on_write = on_write   # on_write(partition, nbytes): split trigger
+
+    # -- single items -----------------------------------------------------
+
+    def get(self, h: int, key: bytes) -> bytes | None:
+        router = self.router
+        while True:
+            part = router.lookup(h)
+            try:
+                return part.engine.get(key)
+            except ClosedError:
+                if not router.wait_retired(part):
+                    raise
+
+    def put(self, h: int, key: bytes, value: bytes, *, want_old: bool = False):
+        """Store value under key; returns the old value if want_old."""
+        with self.stripes[h & (_STRIPES - 1)]:
+            old = self.get(h, key) if want_old else None
+            self._write(h, key, value)
+        return old
+
+    def delete(self, h: int, key: bytes, *, want_old: bool = False):
+        with self.stripes[h & (_STRIPES - 1)]:
+            old = self.get(h, key) if want_old else None
+            self._write(h, key, None)
+        return old
+
+    def lock(self, h: int):
+        """The stripe lock of hash h (held across a read-modify-write)."""
+        return self.stripes[h & (_STRIPES - 1)]
+
+    def _write(self, h: int, key: bytes, value: bytes | None) -> None:
+        """One write, no lock taken (the caller holds the stripe)."""
+        router = self.router
+        while True:
+            part = router.lookup(h)
+            try:
+                if value is None:
+                    part.engine.delete(key)
+                else:
+                    part.engine.put(key, value)
+                break
+            except ClosedError:
+                if not router.wait_retired(part):
+                    raise
+        if self.on_write is not None:
+            self.on_write(part, len(key) + (len(value) if value else 0))
+
+    def write_many(self, ops: list[tuple[int, bytes, bytes | None]]) -> None:
+        """Apply (hash, key, value or None) writes: all the writes to one
+        partition in one atomic engine batch. Takes every stripe involved, in
+        order, so no single-item read-modify-write interleaves."""
+        stripes = sorted({h & (_STRIPES - 1) for h, _, _ in ops})
+        locks = [self.stripes[s] for s in stripes]
+        for lk in locks:
+            lk.acquire()
+        try:
+            pending = list(ops)
+            while pending:
+                groups: dict[int, tuple[Partition, list]] = {}
+                for op in pending:
+                    part = self.router.lookup(op[0])
+                    groups.setdefault(id(part), (part, []))[1].append(op)
+                pending = []
+                for part, group in groups.values():
+                    try:
+                        part.engine.write_batch([(k, v) for _, k, v in group])
+                    except ClosedError:
+                        if not self.router.wait_retired(part):
+                            raise
+                        pending.extend(group)
+                        continue
+                    if self.on_write is not None:
+                        self.on_write(part, sum(len(k) + len(v or b"") for _, k, v in group))
+        finally:
+            for lk in reversed(locks):
+                lk.release()
+
+    # -- ranges -------------------------------------------------------------
+
+    def range(self, start: bytes | None, end: bytes | None, reverse: bool = False):
+        """Yield (key, value) for start <= key < end (None: unbounded), in key
+        order or reversed, across partitions and across splits."""
+        if reverse:
+            yield from self._range_reverse(start, end)
+        else:
+            yield from self._range_forward(start, end)
+
+    def _range_forward(self, start, end):
+        router = self.router
+        cur = start
+        while True:
+            part = router.lookup(_hash_of(cur) if cur else 0)
+            p_start, p_end = part.key_range()
+            lo = cur if (p_start is None or (cur is not None and cur > p_start)) else p_start
+            hi = end if (p_end is None or (end is not None and end < p_end)) else p_end
+            last = None
+            try:
+                if lo is None or hi is None or lo < hi:
+                    with part.engine.scan(lo, hi) as it:
+                        for kv in it:
+                            last = kv[0]
+                            yield kv
+            except ClosedError:
+                if not router.wait_retired(part):
+                    raise
+                if last is not None:
+                    cur = last + b"\x00"
+                continue
+            if p_end is None or (end is not None and end <= p_end):
+                return
+            cur = p_end
+
+    def _range_reverse(self, start, end):
+        router = self.router
+        cur = end
+        while True:
+            if cur is None:
+                part = router.parts[-1]
+            else:
+                h = _hash_of(cur)
+                if len(cur) <= 8 and cur == hash_bytes(h)[:len(cur)]:
+                    h -= 1   # keys below cur have a smaller hash
+                if h < 0:
+                    return
+                part = router.lookup(h)
+            p_start, p_end = part.key_range()
+            lo = start if (p_start is None or (start is not None and start > p_start)) else p_start
+            hi = cur if (p_end is None or (cur is not None and cur < p_end)) else p_end
+            last = None
+            try:
+                if lo is None or hi is None or lo < hi:
+                    with part.engine.scan(lo, hi, reverse=True) as it:
+                        for kv in it:
+                            last = kv[0]
+                            yield kv
+            except ClosedError:
+                if not router.wait_retired(part):
+                    raise
+                if last is not None:
+                    cur = last
+                continue
+            if p_start is None or (start is not None and start >= p_start):
+                return
+            cur = p_start
+
+    # -- sizes ----------------------------------------------------------------
+
+    def count(self, item_size) -> tuple[int, int]:
+        """(items, total item bytes by DynamoDB's rules) over all partitions.
+        A partition's figures are cached until its next write."""
+        items = size = 0
+        for part in self.router.parts:
+            try:
+                seq = part.engine.last_sequence
+            except ClosedError:
+                return self.count(item_size) if self.router.parts else (0, 0)
+            cache = part.count_cache
+            if cache is None or cache[0] != seq:
+                n = b = 0
+                try:
+                    with part.engine.scan(*part.key_range()) as it:
+                        for _, v in it:
+                            n += 1
+                            b += item_size(v)
+                except ClosedError:
+                    return self.count(item_size)
+                cache = part.count_cache = (seq, n, b)
+            items += cache[1]
+            size += cache[2]
+        return items, size
+
+    def partitions(self) -> list[dict]:
+        out = []
+        for p in self.router.parts:
+            d = p.describe()
+            try:
+                d["SizeBytes"] = p.size_bytes()
+            except ClosedError:
+                continue
+            out.append(d)
+        return out
+
+
+def segment_range(segment: int, total: int) -> tuple[int, int]:
+    """The hash range [lo, hi] of parallel-scan segment `segment` of `total`:
+    equal slices of the hash space, so the segments together cover every
+    item exactly once."""
+    lo = (segment * HASH_SPACE) // total
+    hi = ((segment + 1) * HASH_SPACE) // total - 1
+    return lo, hi

@@ -1,0 +1,58 @@
+"""The embedded client has boto3's shape: method names, keyword-only calls,
+ResponseMetadata, client.exceptions, botocore-compatible errors, paginators
+and waiters."""
+import pytest
+
+import dyncore
+from dyncore import errors
+
+
+@pytest.fixture
+def client(tmp_path):
+    db = dyncore.open(tmp_path / "d", sync="none")
+    yield db.client()
+    db.close()
+
+
+def test_exceptions_are_client_errors(client):
+    botocore = pytest.importorskip("botocore.exceptions")
+    with pytest.raises(botocore.ClientError) as e:
+        client.describe_table(TableName="nope")
+    assert isinstance(e.value, client.exceptions.ResourceNotFoundException)
+    assert isinstance(e.value, errors.ResourceNotFoundException)
+    assert e.value.response["Error"]["Code"] == "ResourceNotFoundException"
+    assert e.value.operation_name == "DescribeTable"
+    assert str(e.value) == ("An error occurred (ResourceNotFoundException) when calling the "
+                            "DescribeTable operation: Requested resource not found: Table: "
+                            "nope not found")
+
+
+def test_every_error_type_is_reachable(client):
+    for name in ("ConditionalCheckFailedException", "TransactionCanceledException",
+                 "ProvisionedThroughputExceededException", "ValidationException",
+                 "ResourceInUseException", "ItemCollectionSizeLimitExceededException"):
+        cls = getattr(client.exceptions, name)
+        assert cls is getattr(errors, name)
+        assert cls("m").response["Error"] == {"Code": name, "Message": "m"}
+
+
+def test_keyword_only(client):
+    with pytest.raises(TypeError):
+        client.list_tables("x")
+
+
+def test_param_validation(client):
+    with pytest.raises(errors.ParamValidationError) as e:
+        client.get_item(Key={"pk": {"S": "a"}})
+    assert 'Missing required parameter in input: "TableName"' in str(e.value)
+
+
+def test_waiters(client):
+    client.create_table(TableName="tbl", KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+                        AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+                        BillingMode="PAY_PER_REQUEST")
+    client.get_waiter("table_exists").wait(TableName="tbl")
+    client.delete_table(TableName="tbl")
+    client.get_waiter("table_not_exists").wait(TableName="tbl")
+    with pytest.raises(ValueError):
+        client.get_waiter("no_such_waiter")
