@@ -1,7 +1,9 @@
-/* api.c — the rest of dyncore.h: snapshots, iterators, statistics.
+/* api.c — the rest of dyncore.h: snapshots, iterators, statistics, shared
+ * block caches.
  * (open/close/write/get/flush live in store.c, compaction in compaction.c,
  * WAL tails in tail.c.) */
 #include <inttypes.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -151,13 +153,68 @@ int dc_iter_read_batch(dc_iterator *it, int reverse, int max_pairs, size_t max_b
   return n;
 }
 
+/* ---------------- shared block caches ---------------- */
+
+int dc_shared_cache_open(uint64_t capacity_bytes, dc_shared_cache **out, dc_error *err) {
+  *out = NULL;
+  if (capacity_bytes > SIZE_MAX)
+    return dc_err_set(err, DC_INVALID, "shared cache: capacity %" PRIu64 " is too large",
+                      capacity_bytes);
+  dc_shared_cache *c = calloc(1, sizeof *c);
+  if (c) c->cache = dc_cache_new((size_t)capacity_bytes);
+  if (!c || !c->cache) {
+    free(c);
+    return dc_err_set(err, DC_NOMEM, "shared cache: out of memory");
+  }
+  c->refs = 1;
+  *out = c;
+  return DC_OK;
+}
+
+void dc_shared_cache_unref(dc_shared_cache *c) {
+  if (!c || __atomic_sub_fetch(&c->refs, 1, __ATOMIC_ACQ_REL) != 0) return;
+  dc_cache_free(c->cache); /* no db uses it: nothing is pinned */
+  free(c);
+}
+
+void dc_shared_cache_attach(dc_shared_cache *c) {
+  __atomic_add_fetch(&c->refs, 1, __ATOMIC_RELAXED);
+  __atomic_add_fetch(&c->dbs, 1, __ATOMIC_RELAXED);
+}
+
+void dc_shared_cache_detach(dc_shared_cache *c) {
+  __atomic_sub_fetch(&c->dbs, 1, __ATOMIC_RELAXED);
+  dc_shared_cache_unref(c);
+}
+
+/* The JSON members of a cache's statistics, without braces. */
+static int cache_stats_json(char *buf, size_t n, dc_cache *c) {
+  dc_cache_stats cs;
+  dc_cache_get_stats(c, &cs);
+  return snprintf(buf, n,
+                  "\"hits\":%" PRIu64 ",\"misses\":%" PRIu64 ",\"inserts\":%" PRIu64
+                  ",\"evictions\":%" PRIu64 ",\"usage\":%zu,\"capacity\":%zu",
+                  cs.hits, cs.misses, cs.inserts, cs.evictions, cs.usage, cs.capacity);
+}
+
+int dc_shared_cache_stats(dc_shared_cache *c, char **json, dc_error *err) {
+  if (!c || !json) return dc_err_set(err, DC_MISUSE, "shared cache stats: NULL argument");
+  char tmp[512];
+  int n = cache_stats_json(tmp, sizeof tmp, c->cache);
+  size_t size = (size_t)n + 40;
+  char *out = malloc(size);
+  if (!out) return dc_err_set(err, DC_NOMEM, "shared cache stats: out of memory");
+  snprintf(out, size, "{%s,\"dbs\":%d}", tmp, __atomic_load_n(&c->dbs, __ATOMIC_RELAXED));
+  *json = out;
+  return DC_OK;
+}
+
 /* ---------------- statistics ---------------- */
 
 int dc_stats(dc_db *db, char **json, dc_error *err) {
   dc_buf b = {0};
-  char tmp[1024];
-  dc_cache_stats cs;
-  dc_cache_get_stats(db->cache, &cs);
+  char tmp[1024], cache_json[512];
+  cache_stats_json(cache_json, sizeof cache_json, db->cache);
   dc_sst_read_stats rs;
   dc_sst_get_read_stats(&rs);
   pthread_mutex_lock(&db->mu);
@@ -193,12 +250,10 @@ int dc_stats(dc_db *db, char **json, dc_error *err) {
   }
   pthread_mutex_unlock(&db->mu);
   n = snprintf(tmp, sizeof tmp,
-               "],\"sst_bytes\":%" PRIu64 ",\"block_cache\":{\"hits\":%" PRIu64
-               ",\"misses\":%" PRIu64 ",\"inserts\":%" PRIu64 ",\"evictions\":%" PRIu64
-               ",\"usage\":%zu,\"capacity\":%zu},\"bloom_useful\":%" PRIu64
-               ",\"blocks_read\":%" PRIu64 "}",
-               total, cs.hits, cs.misses, cs.inserts, cs.evictions, cs.usage, cs.capacity,
-               rs.bloom_useful, rs.blocks_read);
+               "],\"sst_bytes\":%" PRIu64 ",\"block_cache\":{%s,\"shared\":%s},"
+               "\"bloom_useful\":%" PRIu64 ",\"blocks_read\":%" PRIu64 "}",
+               total, cache_json, db->cache_shared ? "true" : "false", rs.bloom_useful,
+               rs.blocks_read);
   if (dc_buf_append(&b, tmp, (size_t)n) || dc_buf_putc(&b, 0)) {
     dc_buf_free(&b);
     return dc_err_set(err, DC_NOMEM, "stats: out of memory");

@@ -1,6 +1,6 @@
 /* cache.c — sharded block cache with a byte budget (cache.h).
  *
- * 16 shards, chosen by the top bits of a hash of (id, offset); each shard has
+ * 16 shards, chosen by the top bits of a hash of the key; each shard has
  * its own mutex, hash table (chained, doubled when it fills up), byte budget
  * (capacity / 16, rounded up) and a recency list of its entries.
  *
@@ -20,9 +20,11 @@
  * removed from the table (evicted, replaced, erased) while pinned lives on
  * until its last release. Deleters run without the shard lock held.
  *
- * dc_cache_erase_file takes every entry of the file out of the table: the
+ * dc_cache_erase and dc_cache_erase_file take entries out of the table: the
  * unpinned ones are freed at once, pinned ones at their last release (the
- * file is gone, so nothing should find them again).
+ * file is gone, so nothing should find them again). A table erases its own
+ * blocks, by offset, when it is closed (sst_reader.c): that costs one hash
+ * lookup per block rather than a scan of a cache that other dbs may share.
  *
  * capacity 0: inserts are not cached at all; the returned handle is the only
  * reference and the entry is freed on its release.
@@ -36,7 +38,7 @@
 #define NSHARDS 16
 
 struct dc_cache_handle {
-  uint64_t id, offset;
+  uint64_t owner, file, offset;
   uint64_t hash;
   void *value;
   dc_cache_handle *next_hash;
@@ -62,7 +64,10 @@ struct dc_cache {
   shard shards[NSHARDS];
 };
 
-static inline uint64_t hash_key(uint64_t id, uint64_t off) {
+/* With owner 0 this is the hash of (file, offset) alone (tests/engine/test_cache.py
+ * mirrors it to pick keys of one shard). */
+static inline uint64_t hash_key(uint64_t owner, uint64_t file, uint64_t off) {
+  uint64_t id = file ^ owner * 0xD6E8FEB86659FD93ULL;
   uint64_t h = id * 0x9E3779B97F4A7C15ULL ^ (off + 0x632BE59BD9B4E019ULL);
   h ^= h >> 33;
   h *= 0xff51afd7ed558ccdULL;
@@ -111,9 +116,11 @@ static inline void list_append(shard *s, dc_cache_handle *e) { /* at the tail */
   e->next->prev = e;
 }
 
-static dc_cache_handle **find_slot(shard *s, uint64_t id, uint64_t off, uint64_t h) {
+static dc_cache_handle **find_slot(shard *s, uint64_t owner, uint64_t file, uint64_t off,
+                                   uint64_t h) {
   dc_cache_handle **p = &s->table[h & (s->tsize - 1)];
-  while (*p && ((*p)->id != id || (*p)->offset != off)) p = &(*p)->next_hash;
+  while (*p && ((*p)->offset != off || (*p)->file != file || (*p)->owner != owner))
+    p = &(*p)->next_hash;
   return p;
 }
 
@@ -151,7 +158,7 @@ static void detach_locked(shard *s, dc_cache_handle *e, dc_cache_handle **dead) 
 }
 
 static void unlink_hash(shard *s, dc_cache_handle *e) {
-  dc_cache_handle **p = find_slot(s, e->id, e->offset, e->hash);
+  dc_cache_handle **p = find_slot(s, e->owner, e->file, e->offset, e->hash);
   if (*p == e) *p = e->next_hash;
   e->next_hash = NULL;
 }
@@ -206,11 +213,11 @@ void dc_cache_free(dc_cache *c) {
   free(c);
 }
 
-dc_cache_handle *dc_cache_lookup(dc_cache *c, uint64_t id, uint64_t offset) {
-  uint64_t h = hash_key(id, offset);
+dc_cache_handle *dc_cache_lookup(dc_cache *c, uint64_t owner, uint64_t file, uint64_t offset) {
+  uint64_t h = hash_key(owner, file, offset);
   shard *s = shard_of(c, h);
   pthread_mutex_lock(&s->mu);
-  dc_cache_handle *e = *find_slot(s, id, offset, h);
+  dc_cache_handle *e = *find_slot(s, owner, file, offset, h);
   if (e) {
     e->refs++;
     if (!e->referenced) e->referenced = 1;
@@ -222,12 +229,13 @@ dc_cache_handle *dc_cache_lookup(dc_cache *c, uint64_t id, uint64_t offset) {
   return e;
 }
 
-dc_cache_handle *dc_cache_insert(dc_cache *c, uint64_t id, uint64_t offset, void *value,
-                                 size_t charge, void (*deleter)(void *value)) {
+dc_cache_handle *dc_cache_insert(dc_cache *c, uint64_t owner, uint64_t file, uint64_t offset,
+                                 void *value, size_t charge, void (*deleter)(void *value)) {
   dc_cache_handle *e = malloc(sizeof *e);
   if (!e) return NULL;
-  uint64_t h = hash_key(id, offset);
-  e->id = id;
+  uint64_t h = hash_key(owner, file, offset);
+  e->owner = owner;
+  e->file = file;
   e->offset = offset;
   e->hash = h;
   e->value = value;
@@ -243,13 +251,13 @@ dc_cache_handle *dc_cache_insert(dc_cache *c, uint64_t id, uint64_t offset, void
   pthread_mutex_lock(&s->mu);
   s->inserts++;
   if (s->capacity > 0) {
-    dc_cache_handle **slot = find_slot(s, id, offset, h);
+    dc_cache_handle **slot = find_slot(s, owner, file, offset, h);
     dc_cache_handle *old = *slot;
     if (old) { /* replace */
       *slot = old->next_hash;
       old->next_hash = NULL;
       detach_locked(s, old, &dead);
-      slot = find_slot(s, id, offset, h);
+      slot = find_slot(s, owner, file, offset, h);
     }
     e->refs++; /* the cache's */
     e->in_cache = 1;
@@ -283,7 +291,24 @@ void dc_cache_release(dc_cache *c, dc_cache_handle *h) {
   free_chain(dead);
 }
 
-void dc_cache_erase_file(dc_cache *c, uint64_t id) {
+void dc_cache_erase(dc_cache *c, uint64_t owner, uint64_t file, uint64_t offset) {
+  if (c->capacity == 0) return; /* nothing is ever in the table */
+  uint64_t h = hash_key(owner, file, offset);
+  shard *s = shard_of(c, h);
+  dc_cache_handle *dead = NULL;
+  pthread_mutex_lock(&s->mu);
+  dc_cache_handle **p = find_slot(s, owner, file, offset, h);
+  dc_cache_handle *e = *p;
+  if (e) {
+    *p = e->next_hash;
+    e->next_hash = NULL;
+    detach_locked(s, e, &dead);
+  }
+  pthread_mutex_unlock(&s->mu);
+  free_chain(dead);
+}
+
+void dc_cache_erase_file(dc_cache *c, uint64_t owner, uint64_t file) {
   for (int i = 0; i < NSHARDS; i++) {
     shard *s = &c->shards[i];
     dc_cache_handle *dead = NULL;
@@ -292,7 +317,7 @@ void dc_cache_erase_file(dc_cache *c, uint64_t id) {
       dc_cache_handle **p = &s->table[j];
       while (*p) {
         dc_cache_handle *e = *p;
-        if (e->id == id) {
+        if (e->file == file && e->owner == owner) {
           *p = e->next_hash;
           e->next_hash = NULL;
           detach_locked(s, e, &dead);

@@ -231,8 +231,8 @@ static int finish_output(outputs *o, dc_error *err) {
   if (rc) return rc;
   o->written += meta.file_size;
   dc_filemeta *f;
-  rc = dc_filemeta_open(o->db->env, o->db->dir, o->db->cache, o->db->opt.paranoid_checks,
-                        o->number, &meta, &f, err);
+  rc = dc_filemeta_open(o->db->env, o->db->dir, o->db->cache, o->db->uid,
+                        o->db->opt.paranoid_checks, o->number, &meta, &f, err);
   if (rc) return rc;
   f->obsolete_delete = 1; /* until installed */
   dc_vedit_add(o->e, o->level, f);

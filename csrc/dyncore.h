@@ -19,6 +19,12 @@
  *
  * Stability: option and hook structs start with `size` and `version` fields so
  * that the struct can grow; call dc_options_init() before setting fields.
+ * Fields are only ever added at the end of a struct, and the engine reads
+ * only the first `size` bytes of the caller's struct: one built against an
+ * older header (smaller `size`) keeps the defaults for the newer fields.
+ *
+ * API versions: 1, the first; 2 added dc_shared_cache and
+ * dc_options.shared_cache.
  */
 #ifndef DYNCORE_H
 #define DYNCORE_H
@@ -30,7 +36,7 @@
 extern "C" {
 #endif
 
-#define DYNCORE_API_VERSION 1
+#define DYNCORE_API_VERSION 2
 
 /* Result codes. */
 enum {
@@ -61,12 +67,15 @@ enum {
 
 struct dc_env; /* the file-system interface, see env.h; NULL means POSIX */
 
+/* A block cache that several dbs share (see "Shared block caches" below). */
+typedef struct dc_shared_cache dc_shared_cache;
+
 typedef struct dc_options {
   uint32_t size;    /* sizeof(dc_options), set by dc_options_init */
   uint32_t version; /* DYNCORE_API_VERSION */
   int sync_mode;    /* DC_SYNC_* */
   uint32_t sync_interval_ms;
-  uint64_t cache_bytes;       /* block cache budget */
+  uint64_t cache_bytes;       /* block cache budget (of the db's own cache; see shared_cache) */
   uint64_t memtable_bytes;    /* switch the memtable when it passes this */
   uint32_t max_imm_memtables; /* writes stall when this many wait for flush */
   uint32_t block_bytes;       /* target uncompressed data block size */
@@ -87,6 +96,11 @@ typedef struct dc_options {
   int paranoid_checks;        /* default 0. Block checksums are always verified when a
                                  block is read from a file; 1 also checks index order at open */
   struct dc_env *env;         /* NULL: POSIX */
+  /* Since API version 2: */
+  dc_shared_cache *shared_cache; /* NULL (default): the db has its own block cache of
+                                    cache_bytes. Else it keeps its blocks in this shared cache
+                                    (holding a reference to it until dc_close) and cache_bytes
+                                    is ignored */
 } dc_options;
 
 typedef struct dc_db dc_db;
@@ -180,7 +194,8 @@ int dc_flush(dc_db *db, dc_error *err);
 int dc_compact(dc_db *db, dc_error *err);
 /* Engine statistics as a JSON object (malloc'd; free with dc_free). All counts
  * are this db's, except bloom_useful and blocks_read, which count for every
- * db of the process. */
+ * db of the process, and block_cache when its "shared" is true: then it
+ * describes the shared cache as a whole (every db using it). */
 int dc_stats(dc_db *db, char **json, dc_error *err);
 /* Sequence number of the last write. */
 uint64_t dc_last_sequence(dc_db *db);
@@ -203,6 +218,34 @@ int dc_tail_next(dc_tail *t, dc_wal_record *rec, dc_error *err);
 /* The reader no longer needs records with seq <= upto (segments may go). */
 void dc_tail_release(dc_tail *t, uint64_t upto);
 void dc_tail_close(dc_tail *t);
+
+/* Shared block caches. By default each db has a block cache of its own
+ * (opt.cache_bytes). A dc_shared_cache is one cache with one byte budget for
+ * any number of dbs of this process (opt.shared_cache): e.g. one db per
+ * partition of a table, each opened with the same cache. Their blocks compete
+ * for the budget; one db's blocks are never found by another.
+ *
+ * The budget: `usage` stays within `capacity`, except for blocks pinned by
+ * reads and iterators in progress (freed or evicted when unpinned).
+ * A db's blocks leave the cache when their table file goes (compaction) and
+ * when the db closes, so a closed db leaves nothing behind.
+ *
+ * Lifetime: reference-counted, atomically. dc_shared_cache_open gives the
+ * caller one reference; every db opened with the cache holds another until
+ * its dc_close returns. dc_shared_cache_unref drops the caller's reference:
+ * the cache is freed when the last reference goes, so the caller may drop its
+ * own as soon as its dbs are open. Thread-safe: a db may close while others
+ * read from the cache. */
+
+/* A new cache of capacity_bytes (0: caches nothing). DC_NOMEM. */
+int dc_shared_cache_open(uint64_t capacity_bytes, dc_shared_cache **out, dc_error *err);
+/* Drop the caller's reference (NULL: no-op). */
+void dc_shared_cache_unref(dc_shared_cache *c);
+/* Statistics as a JSON object (malloc'd; free with dc_free), counting for
+ * every db that uses or used the cache: {"hits","misses","inserts",
+ * "evictions","usage","capacity","dbs"}, dbs being the number of open dbs
+ * using it now. */
+int dc_shared_cache_stats(dc_shared_cache *c, char **json, dc_error *err);
 
 const char *dc_code_name(int code);
 void dc_free(void *p);

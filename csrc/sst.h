@@ -63,13 +63,17 @@ int dc_sst_builder_finish(dc_sst_builder *b, dc_sst_meta *meta, dc_error *err);
 void dc_sst_builder_abandon(dc_sst_builder *b);
 
 /* An open table; thread-safe. Holds the open file, the index block and the
- * filter in memory; data blocks go through `cache` (may be NULL). */
+ * filter in memory; data blocks go through `cache` (may be NULL), keyed by
+ * (cache_owner, file_number, block offset): cache_owner tells apart the
+ * tables of dbs that share one cache (each db numbers its files from 1). */
 typedef struct dc_sst dc_sst;
 
 /* Block checksums are verified whenever a block is read from the file;
  * `paranoid` adds a check at open that the index keys ascend. */
 int dc_sst_open(dc_env *env, const char *path, uint64_t file_number, dc_cache *cache,
-                int paranoid, dc_sst **out, dc_error *err);
+                uint64_t cache_owner, int paranoid, dc_sst **out, dc_error *err);
+/* Close; also takes the table's blocks out of the cache (nothing else can
+ * find them: the key names this table). REQUIRES: no iterator open on it. */
 void dc_sst_close(dc_sst *t);
 
 /* Newest version of ukey with seq <= snap_seq. Returns DC_OK or an error code

@@ -53,6 +53,7 @@ struct dc_sst {
   char *path;
   uint64_t number;
   dc_cache *cache;
+  uint64_t cache_owner;
   int paranoid;
   uint64_t file_size;
   uint64_t data_end;  /* data blocks (with trailers) lie in [0, data_end) */
@@ -145,7 +146,7 @@ static void block_deleter(void *v) { block_free(v); }
 static int get_block(dc_sst *t, uint64_t i, dc_block **b, dc_cache_handle **h, dc_error *err) {
   uint64_t off = t->ents[i].off;
   *h = NULL;
-  if (t->cache && (*h = dc_cache_lookup(t->cache, t->number, off))) {
+  if (t->cache && (*h = dc_cache_lookup(t->cache, t->cache_owner, t->number, off))) {
     *b = dc_cache_value(*h);
     return DC_OK;
   }
@@ -153,7 +154,8 @@ static int get_block(dc_sst *t, uint64_t i, dc_block **b, dc_cache_handle **h, d
   int rc = read_block(t, off, t->ents[i].size, b, &charge, err);
   if (rc) return rc;
   __atomic_fetch_add(&stat_blocks_read, 1, __ATOMIC_RELAXED);
-  if (t->cache) *h = dc_cache_insert(t->cache, t->number, off, *b, charge, block_deleter);
+  if (t->cache)
+    *h = dc_cache_insert(t->cache, t->cache_owner, t->number, off, *b, charge, block_deleter);
   return DC_OK;
 }
 
@@ -336,7 +338,7 @@ static int open_table(dc_sst *t, dc_error *err) {
 }
 
 int dc_sst_open(dc_env *env, const char *path, uint64_t file_number, dc_cache *cache,
-                int paranoid, dc_sst **out, dc_error *err) {
+                uint64_t cache_owner, int paranoid, dc_sst **out, dc_error *err) {
   if (!env) env = dc_env_posix();
   dc_sst *t = calloc(1, sizeof *t);
   if (!t || !(t->path = strdup(path))) {
@@ -346,6 +348,7 @@ int dc_sst_open(dc_env *env, const char *path, uint64_t file_number, dc_cache *c
   t->env = env;
   t->number = file_number;
   t->cache = cache;
+  t->cache_owner = cache_owner;
   t->paranoid = paranoid;
   int rc = env->open(env, path, DC_OPEN_READ, &t->file, err);
   if (rc == DC_OK) rc = open_table(t, err);
@@ -359,6 +362,11 @@ int dc_sst_open(dc_env *env, const char *path, uint64_t file_number, dc_cache *c
 
 void dc_sst_close(dc_sst *t) {
   if (!t) return;
+  /* The blocks get_block may have cached are exactly those at the index's
+   * offsets. (An insert that failed for memory left nothing behind.) */
+  if (t->cache && t->ents)
+    for (uint64_t i = 0; i < t->nblocks; i++)
+      dc_cache_erase(t->cache, t->cache_owner, t->number, t->ents[i].off);
   if (t->file) t->env->close(t->env, t->file, NULL);
   free(t->prefix);
   free(t->ents);

@@ -228,8 +228,8 @@ static void remove_orphans(dc_db *db) {
 static int recover(dc_db *db, dc_error *err) {
   dc_env *env = db->env;
   dc_manifest_state ms = {0};
-  int rc = dc_manifest_load(env, db->dir, db->cache, db->opt.paranoid_checks, &db->current, &ms,
-                            &db->manifest_number, err);
+  int rc = dc_manifest_load(env, db->dir, db->cache, db->uid, db->opt.paranoid_checks,
+                            &db->current, &ms, &db->manifest_number, err);
   int fresh = 0;
   if (rc == DC_NOTFOUND) {
     if (!db->opt.create_if_missing)
@@ -353,8 +353,8 @@ static int flush_imm(dc_db *db, dc_error *err) {
           char sdir[4096];
           snprintf(sdir, sizeof sdir, "%s/sst", db->dir);
           rc = db->env->sync_dir(db->env, sdir, err);
-          if (!rc) rc = dc_filemeta_open(db->env, db->dir, db->cache, db->opt.paranoid_checks,
-                                         number, &meta, &f, err);
+          if (!rc) rc = dc_filemeta_open(db->env, db->dir, db->cache, db->uid,
+                                         db->opt.paranoid_checks, number, &meta, &f, err);
           else dc_sst_meta_free(&meta);
           if (rc) db->env->remove(db->env, path, NULL);
         }
@@ -439,6 +439,8 @@ static void *sync_thread(void *arg) {
 
 /* ---------------- open / close ---------------- */
 
+static uint64_t last_db_uid; /* atomic; uids start at 1 */
+
 int dc_open(const char *dir, const dc_options *opt_in, dc_db **out, dc_error *err) {
   dc_error local = {0};
   if (!err) err = &local;
@@ -474,6 +476,8 @@ int dc_open(const char *dir, const dc_options *opt_in, dc_db **out, dc_error *er
   if (!db) return dc_err_set(err, DC_NOMEM, "open: out of memory");
   db->opt = opt;
   db->opt.zstd_library = NULL;
+  db->opt.shared_cache = NULL; /* see db->shared */
+  db->uid = __atomic_add_fetch(&last_db_uid, 1, __ATOMIC_RELAXED);
   db->env = opt.env ? opt.env : dc_env_posix();
   db->dir = strdup(dir);
   pthread_mutex_init(&db->mu, NULL);
@@ -501,8 +505,15 @@ int dc_open(const char *dir, const dc_options *opt_in, dc_db **out, dc_error *er
     rc = env->mkdir(env, path, err);
   }
   if (!rc) {
-    db->cache = dc_cache_new(opt.cache_bytes);
-    if (!db->cache) rc = dc_err_set(err, DC_NOMEM, "open: out of memory");
+    dc_shared_cache *sc = opt.shared_cache;
+    if (!sc) rc = dc_shared_cache_open(opt.cache_bytes, &sc, err); /* the db's own */
+    if (!rc) {
+      dc_shared_cache_attach(sc);
+      if (!opt.shared_cache) dc_shared_cache_unref(sc); /* the db's reference is the only one */
+      db->shared = sc;
+      db->cache = sc->cache;
+      db->cache_shared = opt.shared_cache != NULL;
+    }
   }
   if (!rc) rc = recover(db, err);
   if (!rc) {
@@ -552,8 +563,10 @@ int dc_close(dc_db *db, dc_error *err) {
    * they keep pointing at a closed db: documented as MISUSE above. */
   if (db->mem) dc_mem_unref(db->mem);
   for (int i = 0; i < db->nimm; i++) dc_mem_unref(db->imm[i]);
+  /* The last references to the tables: closing them takes their blocks out
+   * of the cache, which other dbs may go on using. */
   if (db->current) dc_version_unref(db->current);
-  if (db->cache) dc_cache_free(db->cache);
+  if (db->shared) dc_shared_cache_detach(db->shared);
   if (db->lock) db->env->unlock(db->env, db->lock, NULL);
   free(db->segs);
   free(db->dir);

@@ -18,6 +18,14 @@
  * - WAL segments are kept while recovery needs them (number >= log_number)
  *   or a registered tail reader still holds records in them.
  *
+ * - Block cache: every db keeps its data blocks in a dc_shared_cache — its
+ *   own one (of opt.cache_bytes) or one given in opt.shared_cache that other
+ *   dbs use too. Entries are keyed by (uid, file number, block offset), uid
+ *   being the db's process-unique id (a counter, never reused), so dbs that
+ *   share a cache never see each other's blocks; a table drops its blocks
+ *   when it is closed, so closing the db (which closes every table) leaves
+ *   none behind.
+ *
  * Lock order: install_mu before mu. No I/O under mu except creating a WAL
  * segment at a memtable switch.
  */
@@ -36,6 +44,17 @@
 #include "wal.h"
 
 #define DC_MAX_IMM 16
+
+/* dyncore.h's shared block cache (api.c). A db's own cache is one too, that
+ * only it references. */
+struct dc_shared_cache {
+  dc_cache *cache;
+  int refs; /* atomic: the opener's, if not dropped yet, and one per db */
+  int dbs;  /* atomic: open dbs using it */
+};
+/* A db starts (attach) or stops (detach: may free the cache) using c. */
+void dc_shared_cache_attach(dc_shared_cache *c);
+void dc_shared_cache_detach(dc_shared_cache *c);
 
 typedef struct dc_writer {
   dc_batch *batch;
@@ -81,7 +100,10 @@ struct dc_db {
   dc_env *env;
   dc_options opt;
   dc_file *lock;
-  dc_cache *cache;
+  uint64_t uid;           /* process-unique: the owner of this db's cache entries */
+  dc_shared_cache *shared; /* the block cache (attached), NULL until set up at open */
+  dc_cache *cache;         /* shared->cache */
+  int cache_shared;        /* given in opt.shared_cache (not this db's own) */
 
   pthread_mutex_t mu;
   pthread_mutex_t install_mu;

@@ -24,8 +24,7 @@ void dc_file_ref(dc_filemeta *f) { __atomic_add_fetch(&f->refs, 1, __ATOMIC_RELA
 
 void dc_file_unref(dc_filemeta *f) {
   if (!f || __atomic_sub_fetch(&f->refs, 1, __ATOMIC_ACQ_REL) != 0) return;
-  if (f->sst) dc_sst_close(f->sst);
-  if (f->cache) dc_cache_erase_file(f->cache, f->number);
+  if (f->sst) dc_sst_close(f->sst); /* also drops its blocks from the cache */
   if (f->obsolete_delete && f->path) f->env->remove(f->env, f->path, NULL);
   free(f->smallest);
   free(f->largest);
@@ -33,8 +32,9 @@ void dc_file_unref(dc_filemeta *f) {
   free(f);
 }
 
-int dc_filemeta_open(dc_env *env, const char *dir, dc_cache *cache, int paranoid,
-                     uint64_t number, dc_sst_meta *meta, dc_filemeta **out, dc_error *err) {
+int dc_filemeta_open(dc_env *env, const char *dir, dc_cache *cache, uint64_t cache_owner,
+                     int paranoid, uint64_t number, dc_sst_meta *meta, dc_filemeta **out,
+                     dc_error *err) {
   dc_filemeta *f = calloc(1, sizeof *f);
   char path[4096];
   dc_sst_path(path, sizeof path, dir, number);
@@ -55,8 +55,7 @@ int dc_filemeta_open(dc_env *env, const char *dir, dc_cache *cache, int paranoid
   meta->smallest = meta->largest = NULL;
   f->refs = 1;
   f->env = env;
-  f->cache = cache;
-  int rc = dc_sst_open(env, path, number, cache, paranoid, &f->sst, err);
+  int rc = dc_sst_open(env, path, number, cache, cache_owner, paranoid, &f->sst, err);
   if (rc) {
     f->obsolete_delete = 0;
     dc_file_unref(f);
@@ -386,9 +385,9 @@ int dc_manifest_write(dc_env *env, const char *dir, uint64_t manifest_number,
   return DC_OK;
 }
 
-int dc_manifest_load(dc_env *env, const char *dir, dc_cache *cache, int paranoid,
-                     dc_version **out, dc_manifest_state *st, uint64_t *manifest_number,
-                     dc_error *err) {
+int dc_manifest_load(dc_env *env, const char *dir, dc_cache *cache, uint64_t cache_owner,
+                     int paranoid, dc_version **out, dc_manifest_state *st,
+                     uint64_t *manifest_number, dc_error *err) {
   char path[4096];
   snprintf(path, sizeof path, "%s/CURRENT", dir);
   if (!env->exists(env, path)) return DC_NOTFOUND;
@@ -471,7 +470,7 @@ int dc_manifest_load(dc_env *env, const char *dir, dc_cache *cache, int paranoid
       m.largest_len = ll;
       p += ll;
       dc_filemeta *f;
-      rc = dc_filemeta_open(env, dir, cache, paranoid, number, &m, &f, err);
+      rc = dc_filemeta_open(env, dir, cache, cache_owner, paranoid, number, &m, &f, err);
       if (!rc) dc_vedit_add(&e, l, f);
     }
   }

@@ -8,8 +8,9 @@
  *
  * Lifetime: versions and file metadata are reference-counted with atomics, so
  * readers pin a version without the store's mutex held for long. When a
- * file's last reference goes, its table is closed and the file deleted (it is
- * then in no installed version: installs precede unrefs of the old version).
+ * file's last reference goes, its table is closed (which drops its blocks
+ * from the block cache) and the file deleted (it is then in no installed
+ * version: installs precede unrefs of the old version).
  */
 #ifndef DC_VERSION_H
 #define DC_VERSION_H
@@ -32,7 +33,6 @@ typedef struct dc_filemeta {
   int obsolete_delete;      /* delete the file when the last ref goes */
   char *path;
   dc_env *env;
-  dc_cache *cache;
 } dc_filemeta;
 
 typedef struct dc_version {
@@ -100,18 +100,19 @@ typedef struct dc_manifest_state {
 int dc_manifest_write(dc_env *env, const char *dir, uint64_t manifest_number,
                       uint64_t prev_manifest, const dc_version *v,
                       const dc_manifest_state *st, dc_error *err);
-/* Read CURRENT and the manifest it names; open every table (with `cache`).
- * DC_NOTFOUND when there is no CURRENT. */
-int dc_manifest_load(dc_env *env, const char *dir, dc_cache *cache, int paranoid,
-                     dc_version **out, dc_manifest_state *st, uint64_t *manifest_number,
-                     dc_error *err);
+/* Read CURRENT and the manifest it names; open every table (with `cache`,
+ * under `cache_owner`: see dc_sst_open). DC_NOTFOUND when there is no CURRENT. */
+int dc_manifest_load(dc_env *env, const char *dir, dc_cache *cache, uint64_t cache_owner,
+                     int paranoid, dc_version **out, dc_manifest_state *st,
+                     uint64_t *manifest_number, dc_error *err);
 
 /* Paths of a store's files (buf must hold at least 4096 bytes). */
 void dc_sst_path(char *buf, size_t n, const char *dir, uint64_t number);
 void dc_wal_path(char *buf, size_t n, const char *dir, uint64_t number);
 
 /* Make file metadata for a finished table and open it. Takes over meta's keys. */
-int dc_filemeta_open(dc_env *env, const char *dir, dc_cache *cache, int paranoid,
-                     uint64_t number, dc_sst_meta *meta, dc_filemeta **out, dc_error *err);
+int dc_filemeta_open(dc_env *env, const char *dir, dc_cache *cache, uint64_t cache_owner,
+                     int paranoid, uint64_t number, dc_sst_meta *meta, dc_filemeta **out,
+                     dc_error *err);
 
 #endif

@@ -10,7 +10,10 @@ registers with `set_error_factory` (so this module imports nothing of dyncore).
 
 Theory of operation
 -------------------
-Handles. `DB` owns one `dc_db *`. Every object that holds a C handle of the db
+Handles. `DB` owns one `dc_db *`. A `SharedCache` (_cache.pxi) owns one
+reference to a `dc_shared_cache *`; a DB opened with one keeps the object
+while it is open (the C db holds a reference of its own to the cache).
+Every object that holds a C handle of the db
 (`Snapshot`, `Iterator`, `Tail`; base class `_Child`) keeps a strong reference
 to its DB and sits in the DB's intrusive list of open children (borrowed
 pointers: the list never keeps a child alive, a child unlinks itself when it
@@ -54,6 +57,7 @@ import os as _os
 API_VERSION = DYNCORE_API_VERSION
 
 include "_errors.pxi"
+include "_cache.pxi"
 include "_db.pxi"
 include "_child.pxi"
 include "_iter.pxi"

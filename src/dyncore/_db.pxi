@@ -89,6 +89,7 @@ cdef class DB:
     cdef bint _frozen         # freeze(): refuse new writes, reads go on
     cdef PyObject *_children  # newest open _Child (borrowed), see _child.pxi
     cdef bytes _zstd_library  # kept alive while the db is open
+    cdef SharedCache _cache   # the "cache" option while the db is open, else None
     cdef readonly str path
     cdef object __weakref__
 
@@ -99,6 +100,7 @@ cdef class DB:
         self._writing = 0
         self._frozen = False
         self._children = NULL
+        self._cache = None
         self.path = None
 
     def __dealloc__(self):
@@ -116,11 +118,14 @@ cdef class DB:
     # -- opening and closing --------------------------------------------------
 
     def _open(self, path, dict options, zstd_library=None):
-        """Open `path` with dc_options fields by name (see OPTION_TYPES)."""
+        """Open `path` with dc_options fields by name (see OPTION_TYPES), and
+        "cache": a SharedCache to keep blocks in (None: the db's own cache of
+        cache_bytes)."""
         cdef dc_options opt
         cdef dc_error err
         cdef dc_db *db = NULL
         cdef int rc
+        cdef SharedCache cache = None
         cdef bytes bpath = _os.fsencode(path)
         cdef const char *cpath
         if b"\0" in bpath:
@@ -128,7 +133,13 @@ cdef class DB:
         cpath = bpath
         dc_options_init(&opt)
         for name, value in options.items():
-            _set_option(&opt, name, value)
+            if name == "cache":
+                if value is not None and not isinstance(value, SharedCache):
+                    raise TypeError(f"option cache must be a SharedCache or None, "
+                                    f"not {type(value).__name__}")
+                cache = value
+            else:
+                _set_option(&opt, name, value)
         if zstd_library is not None:
             self._zstd_library = _os.fsencode(zstd_library)
             opt.zstd_library = self._zstd_library
@@ -137,6 +148,9 @@ cdef class DB:
             opt.zstd_library = NULL
         if self._db != NULL or self._closing:
             _raise_misuse("the engine is already open")
+        if cache is not None:
+            cache._enter()  # ClosedError if closed; a close() waits for dc_open
+            opt.shared_cache = cache._c
         self._closing = True  # no calls while opening
         _err_init(&err)
         try:
@@ -144,9 +158,12 @@ cdef class DB:
                 rc = dc_open(cpath, &opt, &db, &err)
         finally:
             self._closing = False
+            if cache is not None:
+                cache._leave()
         if rc != DC_OK:
             _raise(rc, &err)
         self._db = db
+        self._cache = cache
         self.path = _os.fsdecode(bpath)
 
     def close(self):
@@ -175,6 +192,7 @@ cdef class DB:
             _err_init(&err)
             with nogil:
                 rc = dc_close(db, &err)
+            self._cache = None
         finally:
             self._closing = False
         if rc != DC_OK:
@@ -190,6 +208,12 @@ cdef class DB:
     @property
     def closed(self):
         return self._db == NULL or self._closing
+
+    @property
+    def cache(self):
+        """The SharedCache the engine was opened with (while it is open), or
+        None: the engine has a cache of its own."""
+        return self._cache
 
     def __enter__(self):
         return self

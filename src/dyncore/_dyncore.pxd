@@ -38,6 +38,9 @@ cdef extern from "dyncore.h" nogil:
     struct dc_env:
         pass
 
+    ctypedef struct dc_shared_cache:
+        pass
+
     ctypedef struct dc_options:
         uint32_t size
         uint32_t version
@@ -61,6 +64,7 @@ cdef extern from "dyncore.h" nogil:
         int create_if_missing
         int paranoid_checks
         dc_env *env
+        dc_shared_cache *shared_cache   # since API version 2
 
     ctypedef struct dc_db:
         pass
@@ -146,6 +150,11 @@ cdef extern from "dyncore.h" nogil:
     int dc_tail_next(dc_tail *t, dc_wal_record *rec, dc_error *err)
     void dc_tail_release(dc_tail *t, uint64_t upto)
     void dc_tail_close(dc_tail *t)
+
+    # Shared block caches (reference-counted; stats take the cache's locks).
+    int dc_shared_cache_open(uint64_t capacity_bytes, dc_shared_cache **out, dc_error *err)
+    void dc_shared_cache_unref(dc_shared_cache *c)
+    int dc_shared_cache_stats(dc_shared_cache *c, char **json, dc_error *err)
 
     const char *dc_code_name(int code)
     void dc_free(void *p)

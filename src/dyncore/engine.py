@@ -16,6 +16,13 @@ may be shared by many threads.
 
 Closing the engine closes its open iterators, snapshots and WAL tails first;
 using any of them afterwards raises ClosedError, as does using the engine.
+
+Engines may share one block cache (one byte budget for all of them, e.g. the
+engines of every partition of a database):
+
+    cache = SharedCache(256 << 20)
+    a, b = Engine(path_a, cache=cache), Engine(path_b, cache=cache)
+    cache.stats()   # {"usage": ..., "capacity": ..., "dbs": 2, ...}
 """
 from __future__ import annotations
 
@@ -25,9 +32,9 @@ import os
 import sys
 
 from dyncore import _core, errors
-from dyncore._core import KIND_DELETE, KIND_PUT, Iterator, Snapshot, Tail
+from dyncore._core import KIND_DELETE, KIND_PUT, Iterator, SharedCache, Snapshot, Tail
 
-__all__ = ["Engine", "Snapshot", "Iterator", "Tail", "KIND_PUT", "KIND_DELETE",
+__all__ = ["Engine", "SharedCache", "Snapshot", "Iterator", "Tail", "KIND_PUT", "KIND_DELETE",
            "SYNC_MODES", "zstd_library"]
 
 _core.set_error_factory(errors.engine_error)
@@ -81,7 +88,11 @@ class Engine(_core.DB):
     sync: "commit" (a write returns after fsync; concurrent writers share
     one), "interval" (fsync every sync_interval_ms), "none" (never fsync; a
     process crash loses nothing, a power cut may).
-    cache_bytes: block cache budget. memtable_bytes: the memtable is flushed
+    cache_bytes: block cache budget. cache: a SharedCache to keep blocks in
+    instead, with other engines (cache_bytes is then ignored; the engine holds
+    the cache until it is closed, as engine.cache; stats()["block_cache"]
+    then describes the whole shared cache, with "shared": True).
+    memtable_bytes: the memtable is flushed
     when it passes this (None: the engine's default). bloom_bits_per_key: 0
     disables bloom filters. compression_level: zstd level, 0 off (also off if
     no zstd library is found: stats()["compression_codec"] says which).
@@ -99,7 +110,8 @@ class Engine(_core.DB):
     def __init__(self, path, *, sync: str = "commit", cache_bytes: int = 64 << 20,
                  memtable_bytes: int | None = None, bloom_bits_per_key: int = 10,
                  compression_level: int = 3, sync_interval_ms: int | None = None,
-                 replica_id: int = 0, block_bytes: int = 4096, **tuning):
+                 replica_id: int = 0, block_bytes: int = 4096,
+                 cache: SharedCache | None = None, **tuning):
         if not isinstance(sync, str) or sync not in _core.SYNC_MODES:
             raise ValueError(f"sync must be one of {', '.join(SYNC_MODES)}, not {sync!r}")
         for name in tuning:
@@ -114,6 +126,7 @@ class Engine(_core.DB):
             "sync_interval_ms": sync_interval_ms,
             "replica_id": replica_id,
             "block_bytes": block_bytes,
+            "cache": cache,
             **tuning,
         }
         options = {k: v for k, v in options.items() if v is not None}

@@ -177,3 +177,35 @@ class CDB:
 
     def __exit__(self, *exc):
         self.close()
+
+
+class SharedCache:
+    """A dc_shared_cache through cffi: the caller's reference (unref() drops it)."""
+
+    def __init__(self, capacity: int):
+        self.ffi, self.lib = capi()
+        out = self.ffi.new("dc_shared_cache**")
+        err = self.ffi.new("dc_error*")
+        rc = self.lib.dc_shared_cache_open(capacity, out, err)
+        if rc != 0:
+            raise CError(rc, self.ffi.string(err.message).decode(errors="replace"))
+        self.c = out[0]
+
+    def stats(self) -> dict:
+        import json  # noqa: PLC0415
+
+        ffi, lib = self.ffi, self.lib
+        out = ffi.new("char**")
+        err = ffi.new("dc_error*")
+        rc = lib.dc_shared_cache_stats(self.c, out, err)
+        if rc != 0:
+            raise CError(rc, ffi.string(err.message).decode(errors="replace"))
+        try:
+            return json.loads(ffi.string(out[0]))
+        finally:
+            lib.dc_free(out[0])
+
+    def unref(self):
+        if self.c is not None:
+            c, self.c = self.c, None
+            self.lib.dc_shared_cache_unref(c)

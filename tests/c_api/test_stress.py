@@ -12,14 +12,14 @@ from tests.cbuild import CC, CSRC
 HERE = Path(__file__).parent
 
 
-def build(tmp_path):
-    exe = tmp_path / "stress"
+def build(tmp_path, source="stress.c"):
+    exe = tmp_path / Path(source).stem
     flags = ["-O1", "-g", "-std=gnu11", "-pthread", "-D_GNU_SOURCE", f"-I{CSRC}"]
     if os.environ.get("DYNCORE_TSAN") == "1":
         flags.append("-fsanitize=thread")
     elif os.environ.get("DYNCORE_SANITIZE") == "1":
         flags.append("-fsanitize=address,undefined")
-    srcs = [str(HERE / "stress.c")] + sorted(str(p) for p in CSRC.glob("*.c"))
+    srcs = [str(HERE / source)] + sorted(str(p) for p in CSRC.glob("*.c"))
     subprocess.run([CC, *flags, *srcs, "-ldl", "-o", str(exe)], check=True)
     return exe
 

@@ -9,12 +9,13 @@ typedef struct dc_cache dc_cache;
 typedef struct dc_cache_handle dc_cache_handle;
 dc_cache *dc_cache_new(size_t capacity_bytes);
 void dc_cache_free(dc_cache *c);
-dc_cache_handle *dc_cache_lookup(dc_cache *c, uint64_t id, uint64_t offset);
-dc_cache_handle *dc_cache_insert(dc_cache *c, uint64_t id, uint64_t offset, void *value,
-                                 size_t charge, void (*deleter)(void *value));
+dc_cache_handle *dc_cache_lookup(dc_cache *c, uint64_t owner, uint64_t file, uint64_t offset);
+dc_cache_handle *dc_cache_insert(dc_cache *c, uint64_t owner, uint64_t file, uint64_t offset,
+                                 void *value, size_t charge, void (*deleter)(void *value));
 void *dc_cache_value(dc_cache_handle *h);
 void dc_cache_release(dc_cache *c, dc_cache_handle *h);
-void dc_cache_erase_file(dc_cache *c, uint64_t id);
+void dc_cache_erase(dc_cache *c, uint64_t owner, uint64_t file, uint64_t offset);
+void dc_cache_erase_file(dc_cache *c, uint64_t owner, uint64_t file);
 typedef struct dc_cache_stats {
   uint64_t hits, misses, inserts, evictions;
   size_t usage, capacity;
@@ -43,16 +44,16 @@ def stats(c):
     return s
 
 
-def insert(c, fid, off, v, charge, release=True):
-    h = lib.dc_cache_insert(c, fid, off, val(v), charge, deleter)
+def insert(c, fid, off, v, charge, release=True, owner=0):
+    h = lib.dc_cache_insert(c, owner, fid, off, val(v), charge, deleter)
     assert h != ffi.NULL
     if release:
         lib.dc_cache_release(c, h)
     return h
 
 
-def lookup(c, fid, off):
-    h = lib.dc_cache_lookup(c, fid, off)
+def lookup(c, fid, off, owner=0):
+    h = lib.dc_cache_lookup(c, owner, fid, off)
     if h == ffi.NULL:
         return None
     v = int(ffi.cast("uintptr_t", lib.dc_cache_value(h)))
@@ -100,8 +101,8 @@ M64 = (1 << 64) - 1
 
 
 def shard_of(fid: int, off: int) -> int:
-    """cache.c's shard choice (top 4 bits of a mix of the key), to pick keys
-    that compete for one shard's budget."""
+    """cache.c's shard choice (top 4 bits of a mix of the key) for owner 0,
+    to pick keys that compete for one shard's budget."""
     h = ((fid * 0x9E3779B97F4A7C15) & M64) ^ ((off + 0x632BE59BD9B4E019) & M64)
     h ^= h >> 33
     h = (h * 0xFF51AFD7ED558CCD) & M64
@@ -186,8 +187,8 @@ def test_erase_file():
     for i in range(100):
         insert(c, 1, i, 100 + i, 10)
         insert(c, 2, i, 300 + i, 10)
-    h = lib.dc_cache_lookup(c, 1, 5)  # pinned entry of the erased file
-    lib.dc_cache_erase_file(c, 1)
+    h = lib.dc_cache_lookup(c, 0, 1, 5)  # pinned entry of the erased file
+    lib.dc_cache_erase_file(c, 0, 1)
     assert sorted(deleted) == [100 + i for i in range(100) if i != 5]
     assert all(lookup(c, 1, i) is None for i in range(100))
     assert all(lookup(c, 2, i) == 300 + i for i in range(100))
@@ -217,7 +218,7 @@ def test_threads_hammer_one_cache():
                     if got is not None and got != v:
                         errors.append((fid, off, got))
                 if rnd.random() < 0.002:
-                    lib.dc_cache_erase_file(c, rnd.randrange(4))
+                    lib.dc_cache_erase_file(c, 0, rnd.randrange(4))
         except Exception as e:  # pragma: no cover
             errors.append(e)
 
@@ -233,3 +234,42 @@ def test_threads_hammer_one_cache():
     lib.dc_cache_free(c)
     assert len(deleted) == inserts
     del live
+
+
+def test_owners_keep_apart_and_erase_only_their_own():
+    """Dbs sharing a cache number their files alike: the owner (the db's uid)
+    keeps (owner, file, offset) keys apart; erasing is per owner."""
+    c = lib.dc_cache_new(1 << 20)
+    for owner in (1, 2, 3):
+        for off in range(50):
+            insert(c, 7, off, owner * 1000 + off, 10, owner=owner)
+    assert all(lookup(c, 7, off, owner=o) == o * 1000 + off for o in (1, 2, 3) for off in range(50))
+    assert lookup(c, 7, 0) is None  # owner 0 has nothing
+    lib.dc_cache_erase_file(c, 2, 7)
+    assert sorted(deleted) == [2000 + off for off in range(50)]
+    assert all(lookup(c, 7, off, owner=2) is None for off in range(50))
+    assert all(lookup(c, 7, off, owner=o) == o * 1000 + off for o in (1, 3) for off in range(50))
+    assert stats(c).usage == 1000
+    lib.dc_cache_free(c)
+    assert len(deleted) == 150
+
+
+def test_erase_one_key():
+    c = lib.dc_cache_new(1 << 20)
+    insert(c, 1, 0, 10, 10, owner=4)
+    insert(c, 1, 8, 11, 10, owner=4)
+    insert(c, 1, 0, 12, 10, owner=5)
+    h = lib.dc_cache_lookup(c, 4, 1, 8)  # pinned: lives until released
+    lib.dc_cache_erase(c, 4, 1, 0)
+    lib.dc_cache_erase(c, 4, 1, 8)
+    lib.dc_cache_erase(c, 4, 1, 16)  # absent: nothing happens
+    assert deleted == [10]
+    assert lookup(c, 1, 0, owner=4) is None and lookup(c, 1, 8, owner=4) is None
+    assert lookup(c, 1, 0, owner=5) == 12
+    assert stats(c).usage == 10
+    lib.dc_cache_release(c, h)
+    assert sorted(deleted) == [10, 11]
+    lib.dc_cache_free(c)
+    z = lib.dc_cache_new(0)  # capacity 0: nothing to erase
+    lib.dc_cache_erase(z, 4, 1, 0)
+    lib.dc_cache_free(z)

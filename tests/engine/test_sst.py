@@ -22,6 +22,9 @@ typedef struct dc_cache_stats {
   size_t usage, capacity;
 } dc_cache_stats;
 void dc_cache_get_stats(dc_cache *c, dc_cache_stats *s);
+typedef struct dc_cache_handle dc_cache_handle;
+dc_cache_handle *dc_cache_lookup(dc_cache *c, uint64_t owner, uint64_t file, uint64_t offset);
+void dc_cache_release(dc_cache *c, dc_cache_handle *h);
 
 typedef struct dc_transform { int zstd_level; } dc_transform;
 int dc_zstd_load(const char *library_path, dc_error *err);
@@ -56,7 +59,7 @@ int dc_sst_builder_finish(dc_sst_builder *b, dc_sst_meta *meta, dc_error *err);
 void dc_sst_builder_abandon(dc_sst_builder *b);
 typedef struct dc_sst dc_sst;
 int dc_sst_open(dc_env *env, const char *path, uint64_t file_number, dc_cache *cache,
-                int paranoid, dc_sst **out, dc_error *err);
+                uint64_t cache_owner, int paranoid, dc_sst **out, dc_error *err);
 void dc_sst_close(dc_sst *t);
 int dc_sst_get(dc_sst *t, const char *ukey, size_t ulen, uint64_t snap_seq, int *result,
                dc_buf *val, dc_error *err);
@@ -159,12 +162,12 @@ class DcError(Exception):
 
 
 class Table:
-    def __init__(self, path, number=1, cache=ffi.NULL, paranoid=0, env=None):
+    def __init__(self, path, number=1, cache=ffi.NULL, paranoid=0, env=None, owner=0):
         self.path = str(path)
         err = ffi.new("dc_error *")
         out = ffi.new("dc_sst **")
-        self.rc = lib.dc_sst_open(env or ffi.NULL, self.path.encode(), number, cache, paranoid,
-                                  out, err)
+        self.rc = lib.dc_sst_open(env or ffi.NULL, self.path.encode(), number, cache, owner,
+                                  paranoid, out, err)
         self.msg = ffi.string(err.message).decode()
         self.t = out[0] if self.rc == DC_OK else None
 
@@ -384,6 +387,42 @@ def test_bloom_skips_absent_keys_and_cache_saves_reads(tmp_path):
     lib.dc_cache_get_stats(cache, s)
     assert s.hits >= 2000 and s.usage > 0
     t.close()
+    lib.dc_cache_free(cache)
+
+
+def test_owners_share_a_cache_and_close_drops_own_blocks(tmp_path):
+    """Two tables with the same file number (as two dbs would have) under two
+    cache owners: each reads its own blocks, and closing one takes exactly
+    its blocks out of the cache."""
+    cache = lib.dc_cache_new(64 << 20)
+    tables, models = [], []
+    for owner in (1, 2):
+        entries = [(ikey(b"k%05d" % i, 1, PUT), b"owner%d-%d" % (owner, i)) for i in range(4000)]
+        path = tmp_path / f"o{owner}.sst"
+        build(path, entries)
+        tables.append(Table(path, 5, cache, owner=owner))
+        models.append(entries)
+
+    def usage():
+        st = ffi.new("dc_cache_stats *")
+        lib.dc_cache_get_stats(cache, st)
+        return st.usage
+
+    for _ in range(2):  # the second round is served from the cache
+        for t, entries in zip(tables, models):
+            for k, v in entries[::7]:
+                assert t.get(k[:-8]) == (FOUND, v)
+    both = usage()
+    tables[0].close()
+    one = usage()
+    assert 0 < one < both
+    for k, v in models[1][::7]:
+        assert tables[1].get(k[:-8]) == (FOUND, v)
+    assert usage() == one  # all hits: nothing read again
+    h = lib.dc_cache_lookup(cache, 1, 5, 0)
+    assert h == ffi.NULL  # owner 1's first block is gone
+    tables[1].close()
+    assert usage() == 0
     lib.dc_cache_free(cache)
 
 

@@ -10,7 +10,7 @@ import errno
 
 import pytest
 
-from tests.c_api.capi import CDB, CError, capi
+from tests.c_api.capi import CDB, CError, SharedCache, capi
 
 KINDS = {
     "open": 1 << 0, "read": 1 << 1, "append": 1 << 2, "sync": 1 << 3, "close": 1 << 4,
@@ -26,9 +26,9 @@ def value(k: bytes) -> bytes:
     return k * 20
 
 
-def workload(path, env, acked):
+def workload(path, env, acked, **extra):
     try:
-        db = CDB(path, env=env, sync="commit", **OPTS)
+        db = CDB(path, env=env, sync="commit", **OPTS, **extra)
     except CError:
         return
     for i in range(60):
@@ -92,6 +92,43 @@ def test_each_call_site_fails_in_turn(tmp_path, kind):
         injected += lib.dc_env_fault_injected(env)
         check(d, acked)
     assert injected > 0 or total == 0
+
+
+@pytest.mark.parametrize("kind", ["open", "read", "append", "sync", "rename"])
+def test_faults_in_a_db_that_shares_a_cache(tmp_path, kind):
+    """A db on a shared cache fails at a call site (at open, at a block read,
+    in a flush...): it still gives its reference back and leaves no blocks in
+    the cache, and the other db on the cache reads on, right."""
+    sc = SharedCache(16 * (4 << 10))  # small: the two dbs evict each other's blocks
+    other = CDB(tmp_path / "other", sync="none", shared_cache=sc.c, **OPTS)
+    for i in range(200):
+        other.put(b"o%04d" % i, b"other" * 10)
+    other.flush()
+
+    def other_reads():
+        for i in range(0, 200, 3):
+            assert other.get(b"o%04d" % i) == b"other" * 10
+
+    ffi, lib, env = fault_env()
+    workload(tmp_path / "count", env, [], shared_cache=sc.c)
+    total = lib.dc_env_fault_count(env, KINDS[kind])
+    assert total > 0
+    injected = 0
+    for n in range(1, total + 1, max(1, total // 12)):
+        ffi, lib, env = fault_env()
+        lib.dc_env_fault_set(env, KINDS[kind], n, errno.EIO, 0, ffi.NULL)
+        d = tmp_path / f"run{n}"
+        acked = []
+        workload(d, env, acked, shared_cache=sc.c)
+        injected += lib.dc_env_fault_injected(env)
+        assert sc.stats()["dbs"] == 1
+        other_reads()
+        check(d, acked)
+    assert injected > 0
+    other.close()
+    st = sc.stats()
+    assert st["dbs"] == 0 and st["usage"] == 0  # no failed db left blocks behind
+    sc.unref()
 
 
 def test_persistent_failure_then_recovery(tmp_path):
