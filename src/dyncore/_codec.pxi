@@ -42,7 +42,8 @@ from cpython.object cimport PyObject_Str
 from cpython.ref cimport Py_INCREF
 from cpython.set cimport PySet_Add
 from cpython.tuple cimport PyTuple_Check, PyTuple_GET_ITEM, PyTuple_GET_SIZE
-from cpython.unicode cimport PyUnicode_AsUTF8AndSize, PyUnicode_Check, PyUnicode_DecodeUTF8
+from cpython.unicode cimport (PyUnicode_AsUTF8AndSize, PyUnicode_Check, PyUnicode_DecodeASCII,
+                              PyUnicode_DecodeUTF8)
 from libc.stdint cimport int8_t, int16_t, int64_t, uint8_t
 from libc.stdlib cimport free, malloc, qsort
 from libc.string cimport memcmp, memcpy, memmove
@@ -923,14 +924,28 @@ cdef inline object _wrap(int form, str k, object v):
     return {k: v}
 
 
+# Decoded Decimals by canonical text: Decimal is immutable, and a dict hit
+# costs a third of constructing one. Bounded: cleared when full.
+cdef dict _decimal_cache = {}
+cdef Py_ssize_t _DECIMAL_CACHE_MAX = 8192
+
+
 cdef object _dec_num(int form, const char *s, uint32_t n):
     cdef dc_num num
+    if form == _NATIVE:
+        text = PyUnicode_DecodeASCII(s, n, NULL)
+        d = _decimal_cache.get(text)
+        if d is None:
+            if dc_num_parse(s, n, &num) != DC_NUM_OK:
+                raise ValueError("damaged item")
+            d = _Decimal(text)
+            if len(_decimal_cache) >= _DECIMAL_CACHE_MAX:
+                _decimal_cache.clear()
+            _decimal_cache[text] = d
+        return d
     if dc_num_parse(s, n, &num) != DC_NUM_OK:
         raise ValueError("damaged item")
-    text = s[:n].decode("ascii")
-    if form == _NATIVE:
-        return _Decimal(text)
-    return text
+    return PyUnicode_DecodeASCII(s, n, NULL)
 
 
 cdef object _dec_bin(int form, const char *s, uint32_t n):
@@ -1305,7 +1320,7 @@ cdef class KeySchema:
         cdef const char *u
         cdef int which, count = 0
         _check_form(form)
-        if not isinstance(key, _Mapping):
+        if not PyDict_CheckExact(key) and not isinstance(key, _Mapping):
             raise TypeError(f"a key must be a dict, not {type(key).__name__}")
         _enc_init(&e, form)
         try:

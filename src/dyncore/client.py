@@ -34,7 +34,8 @@ _ids = itertools.count(1)
 
 
 def _metadata() -> dict:
-    rid = f"DYNCORE{next(_ids):020d}"
+    """A response's ResponseMetadata, as botocore gives it (a fresh dict)."""
+    rid = "DYNCORE" + str(next(_ids))
     return {"RequestId": rid, "HTTPStatusCode": 200,
             "HTTPHeaders": {"x-amzn-requestid": rid,
                             "content-type": "application/x-amz-json-1.0"},
@@ -62,12 +63,20 @@ class _Meta:
 
 
 def _operation(op: str, method: str):
-    def call(self, *args, **params):
-        if args:
-            raise TypeError(f"{method}() only accepts keyword arguments.")
-        out = self._service.call(op, params, _FORM)
-        out["ResponseMetadata"] = _metadata()
-        return out
+    if op in ("PutItem", "GetItem"):
+        def call(self, *args, **params):
+            if args:
+                raise TypeError(f"{method}() only accepts keyword arguments.")
+            out = getattr(self._service, method)(params, _FORM)
+            out["ResponseMetadata"] = _metadata()
+            return out
+    else:
+        def call(self, *args, **params):
+            if args:
+                raise TypeError(f"{method}() only accepts keyword arguments.")
+            out = self._service.call(op, params, _FORM)
+            out["ResponseMetadata"] = _metadata()
+            return out
 
     call.__name__ = method
     call.__qualname__ = f"Client.{method}"

@@ -80,10 +80,18 @@ class Table:
         return out
 
     def put_item(self, **params):
+        if len(params) == 1:
+            params["TableName"] = self.name
+            out = self._service.put_item(params, _FORM)
+            out["ResponseMetadata"] = _metadata()
+            return out
         return self._call("PutItem", _build_conditions(params))
 
     def get_item(self, **params):
-        return self._call("GetItem", params)
+        params["TableName"] = self.name
+        out = self._service.get_item(params, _FORM)
+        out["ResponseMetadata"] = _metadata()
+        return out
 
     def delete_item(self, **params):
         return self._call("DeleteItem", _build_conditions(params))

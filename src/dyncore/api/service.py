@@ -14,6 +14,8 @@ from dyncore import _core
 from dyncore.api import control, items
 from dyncore.errors import ClosedError, DynamoDBError, ResourceNotFoundException
 
+_decode = _core.decode_item
+
 __all__ = ["Service", "HANDLERS"]
 
 HANDLERS = {
@@ -43,6 +45,45 @@ class Service:
         from dyncore.api.validate import validate
         self.db = db
         self._validate = validate
+        self._tables = db._tables   # name -> open TableHandle
+
+    # -- fast paths -------------------------------------------------------------
+    #
+    # A PutItem or GetItem that carries only the table name, the item or key
+    # (and ConsistentRead) skips the generic shape check: the codec checks
+    # everything such a request holds. Any error met before the write falls
+    # back to call(), which reports exactly what the general path reports.
+
+    def put_item(self, p: dict, form: int) -> dict:
+        if len(p) == 2 and form != _core.FORM_JSON:
+            t = self._tables.get(p.get("TableName"))
+            item = p.get("Item")
+            if t is not None and type(item) is dict and not t.deleted:
+                try:
+                    h, key, value, _ = t.schema.encode_item(item, form)
+                except Exception:
+                    return self.call("PutItem", p, form)
+                try:
+                    t.store.put(h, key, value)
+                except ClosedError:
+                    return self.call("PutItem", p, form)
+                return {}
+        return self.call("PutItem", p, form)
+
+    def get_item(self, p: dict, form: int) -> dict:
+        n = len(p)
+        if (n == 2 or (n == 3 and type(p.get("ConsistentRead")) is bool)) \
+                and form != _core.FORM_JSON:
+            t = self._tables.get(p.get("TableName"))
+            key = p.get("Key")
+            if t is not None and type(key) is dict and not t.deleted:
+                try:
+                    h, k = t.schema.encode_key(key, form)
+                    v = t.store.get(h, k)
+                except Exception:
+                    return self.call("GetItem", p, form)
+                return {} if v is None else {"Item": _decode(v, form)}
+        return self.call("GetItem", p, form)
 
     def call(self, operation: str, params: dict, form: int = _core.FORM_CLIENT,
              mode: str | None = None) -> dict:

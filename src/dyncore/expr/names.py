@@ -40,7 +40,7 @@ from dyncore.expr.ast import (
     AddAction, And, Arith, Between, Call, Compare, DeleteAction, In, NameRef, Not, Or,
     Path, Projection, RemoveAction, SetAction, Update, Value,
 )
-from dyncore.expr.parser import check, deep_recursion, invalid, parse
+from dyncore.expr.parser import SHALLOW_CHARS, check, deep_recursion, invalid, parse
 
 __all__ = [
     "EXPRESSION_PARAMETERS", "NAME_KEY", "VALUE_KEY", "resolve", "parse_one",
@@ -129,16 +129,21 @@ class _Resolver:
 
 
 def resolve(tree: Any, kind: str, names: Mapping[str, str] | None = None,
-            values: Mapping[str, Any] | None = None):
-    """(resolved tree, names used, values used) for an unresolved tree."""
+            values: Mapping[str, Any] | None = None, *, shallow: bool = False):
+    """(resolved tree, names used, values used) for an unresolved tree.
+    `shallow`: the tree comes from a short text (parser.SHALLOW_CHARS), so
+    the recursion limit needs no raise."""
     res = _Resolver(kind, names, values)
-    with deep_recursion():
+    if shallow:
         out = res.node(tree)
+    else:
+        with deep_recursion():
+            out = res.node(tree)
     return out, res.used_names, res.used_values
 
 
-def _validate(tree: Any, kind: str) -> None:
-    check(tree, kind)
+def _validate(tree: Any, kind: str, shallow: bool = False) -> None:
+    check(tree, kind, shallow=shallow)
     if kind == "KeyCondition":
         keycond.validate_key_condition(tree)
 
@@ -224,8 +229,9 @@ def parse_expressions(
     out: dict[str, Any] = {}
     for p in present:
         kind = EXPRESSION_PARAMETERS[p]
-        tree, n_used, v_used = resolve(trees[p], kind, names, values)
-        _validate(tree, kind)
+        shallow = len(expressions[p]) <= SHALLOW_CHARS
+        tree, n_used, v_used = resolve(trees[p], kind, names, values, shallow=shallow)
+        _validate(tree, kind, shallow)
         used_names |= n_used
         used_values |= v_used
         out[p] = tree

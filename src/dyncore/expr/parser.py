@@ -77,7 +77,7 @@ from __future__ import annotations
 
 import sys
 import threading
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from typing import Any, Iterator
 
 from dyncore.errors import ValidationException
@@ -522,8 +522,29 @@ def _check_reserved(tree: Any, kind: str) -> None:
                     raise invalid(kind, f"Attribute name is a reserved keyword; reserved keyword: {e}")
 
 
+# Parsed trees by (text, kind): trees are immutable, and applications send the
+# same few expression texts again and again. Bounded: cleared when full.
+_PARSED: dict = {}
+_PARSED_MAX = 4096
+# Expressions up to this many characters cannot nest deep enough to need a
+# raised recursion limit (about 5 frames per level, a level per 2 characters).
+SHALLOW_CHARS = 128
+
+
 def parse(text: str, kind: str):
     """Stages 1-4: the unresolved tree of expression `text` of `kind`."""
+    if type(text) is str:
+        tree = _PARSED.get((text, kind))
+        if tree is not None:
+            return tree
+    tree = _parse(text, kind)
+    if len(_PARSED) >= _PARSED_MAX:
+        _PARSED.clear()
+    _PARSED[(text, kind)] = tree
+    return tree
+
+
+def _parse(text: str, kind: str):
     if kind not in KINDS:
         raise ValueError(f"unknown expression kind {kind!r}")
     if not isinstance(text, str):
@@ -534,7 +555,7 @@ def parse(text: str, kind: str):
     if size > MAX_EXPRESSION_BYTES:
         raise invalid(kind, "Expression size has exceeded the maximum allowed size; "
                             f"expression size: {size}")
-    with deep_recursion():
+    with (deep_recursion() if len(text) > SHALLOW_CHARS else nullcontext()):
         p = _Parser(text, kind)
         if kind == "Update":
             tree = p.update()
@@ -762,7 +783,11 @@ class _Checker:
                       f"to lower bound; {shown}")
 
 
-def check(tree: Any, kind: str) -> None:
-    """Stage 6 checks of a resolved tree (see the module docstring)."""
+def check(tree: Any, kind: str, *, shallow: bool = False) -> None:
+    """Stage 6 checks of a resolved tree (see the module docstring);
+    `shallow` as for names.resolve."""
+    if shallow:
+        _Checker(kind).walk(tree)
+        return
     with deep_recursion():
         _Checker(kind).walk(tree)

@@ -33,11 +33,15 @@ def _hash_of(key: bytes) -> int:
 class TableStore:
     """The partitions of one table and the operations on encoded items."""
 
-    def __init__(self, name: str, router: Router, on_write=None):
+    def __init__(self, name: str, router: Router, on_write=None, check_every: int = 1 << 20):
         self.name = name
         self.router = router
         self.stripes = [threading.Lock() for _ in range(_STRIPES)]
-        self.on_write = on_write   # on_write(partition, nbytes): split trigger
+        # on_write(partition) is called after a partition took in another
+        # `check_every` bytes of writes (roughly: the count is not locked): the
+        # split trigger.
+        self.on_write = on_write
+        self.check_every = check_every
 
     # -- single items -----------------------------------------------------
 
@@ -82,8 +86,10 @@ class TableStore:
             except ClosedError:
                 if not router.wait_retired(part):
                     raise
-        if self.on_write is not None:
-            self.on_write(part, len(key) + (len(value) if value else 0))
+        part.written += len(key) + (len(value) if value else 0)
+        if part.written >= self.check_every and self.on_write is not None:
+            part.written = 0
+            self.on_write(part)
 
     def write_many(self, ops: list[tuple[int, bytes, bytes | None]]) -> None:
         """Apply (hash, key, value or None) writes: all the writes to one
@@ -109,8 +115,10 @@ class TableStore:
                             raise
                         pending.extend(group)
                         continue
-                    if self.on_write is not None:
-                        self.on_write(part, sum(len(k) + len(v or b"") for _, k, v in group))
+                    part.written += sum(len(k) + len(v or b"") for _, k, v in group)
+                    if part.written >= self.check_every and self.on_write is not None:
+                        part.written = 0
+                        self.on_write(part)
         finally:
             for lk in reversed(locks):
                 lk.release()
