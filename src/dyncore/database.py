@@ -16,6 +16,7 @@ longer lists (the losing side of an interrupted split or delete).
 """
 from __future__ import annotations
 
+import logging
 import os
 import queue
 import shutil
@@ -24,7 +25,7 @@ import threading
 
 from dyncore import _core
 from dyncore.clock import SYSTEM
-from dyncore.engine import Engine
+from dyncore.engine import Engine, SharedCache
 from dyncore.errors import (ClosedError, ResourceInUseException,
                             ResourceNotFoundException, ValidationException)
 from dyncore.table import schema as _schema
@@ -36,6 +37,8 @@ from dyncore.table.table import TableStore
 __all__ = ["Database", "TableHandle", "open", "temporary"]
 
 DEFAULT_SPLIT_BYTES = 10 << 30
+DEFAULT_CACHE_BYTES = 256 << 20
+_log = logging.getLogger("dyncore")
 
 
 class TableHandle:
@@ -61,8 +64,8 @@ class Database:
     """One open data directory. Thread-safe."""
 
     def __init__(self, path, *, sync: str = "interval", sync_interval_ms: int = 50,
-                 split_bytes: int = DEFAULT_SPLIT_BYTES, clock=SYSTEM,
-                 engine_options: dict | None = None, _temporary: bool = False):
+                 split_bytes: int = DEFAULT_SPLIT_BYTES, cache_bytes: int = DEFAULT_CACHE_BYTES,
+                 clock=SYSTEM, engine_options: dict | None = None, _temporary: bool = False):
         import dyncore.model  # noqa: F401  (registers the codec's classes)
         self.path = os.path.abspath(os.fspath(path))
         self.clock = clock
@@ -74,12 +77,19 @@ class Database:
         self._temporary = _temporary
         os.makedirs(os.path.join(self.path, "tables"), exist_ok=True)
         self.catalog = Catalog(os.path.join(self.path, "catalog"))
+        # One block cache, one budget, for every partition of every table.
+        if "cache" not in self._engine_options and "cache_bytes" not in self._engine_options:
+            self._cache = SharedCache(int(cache_bytes))
+            self._engine_options["cache"] = self._cache
+        else:
+            self._cache = None
         self._lock = threading.RLock()
         self._tables: dict[str, TableHandle] = {}
         self._closed = False
         self._splits: queue.Queue = queue.Queue()
         self._split_pending: set = set()
         self._worker = None
+        self.last_split_error = None
         self._collect_garbage()
 
     # -- lifecycle --------------------------------------------------------------
@@ -98,6 +108,8 @@ class Database:
         for t in tables:
             self._close_store(t.store)
         self.catalog.close()
+        if self._cache is not None:
+            self._cache.close()
         if self._temporary:
             shutil.rmtree(self.path, ignore_errors=True)
 
@@ -188,9 +200,10 @@ class Database:
             for p in parts:
                 p.engine.close()
             raise
-        store = TableStore(record["name"], Router(parts), on_write=None)
+        store = TableStore(record["name"], Router(parts),
+                           check_every=max(min(self.split_bytes // 8, 16 << 20), 1024))
         handle = TableHandle(record, store)
-        store.on_write = lambda part, n, h=handle: self._on_write(h, part, n)
+        store.on_write = lambda part, h=handle: self._on_write(h, part)
         return handle
 
     def _close_store(self, store: TableStore) -> None:
@@ -259,11 +272,7 @@ class Database:
         """The table's partitions: id, hash range and engine bytes."""
         return self.table(name).store.partitions()
 
-    def _on_write(self, handle: TableHandle, part: Partition, nbytes: int) -> None:
-        part.written += nbytes
-        if part.written < max(self.split_bytes // 8, 1024):
-            return
-        part.written = 0
+    def _on_write(self, handle: TableHandle, part: Partition) -> None:
         key = (handle.name, part.id)
         if key in self._split_pending:
             return
@@ -291,8 +300,9 @@ class Database:
             try:
                 if not part.retired and not handle.deleted and not self._closed:
                     self._split(handle, part)
-            except Exception:  # noqa: BLE001 - a failed split leaves the parent serving
-                pass
+            except Exception as e:  # noqa: BLE001 - a failed split leaves the parent serving
+                self.last_split_error = e
+                _log.warning("split of %s partition %d failed: %r", handle.name, part.id, e)
             finally:
                 self._split_pending.discard((handle.name, part.id))
 
@@ -312,6 +322,8 @@ class Database:
     def _split(self, handle: TableHandle, part: Partition) -> bool:
         def open_child(lo: int, hi: int) -> Partition:
             with self._lock:
+                if handle.deleted or self._closed:
+                    raise ClosedError("the table was deleted or the database closed")
                 record = dict(handle.record)
                 pid = record["next_partition"]
                 record["next_partition"] = pid + 1
@@ -323,12 +335,17 @@ class Database:
 
         def commit(parent: Partition, children: list[Partition]) -> None:
             with self._lock:
+                if handle.deleted or self._closed:
+                    raise ClosedError("the table was deleted or the database closed")
                 record = dict(handle.record)
                 parts = [p for p in record["partitions"] if p[0] != parent.id]
                 parts += [[c.id, c.lo, c.hi] for c in children]
                 record["partitions"] = sorted(parts, key=lambda p: p[1])
                 self.catalog.put(record)
                 handle.record = record
+                # Published under the lock, so a DeleteTable sees (and closes)
+                # either the parent or the children, never neither.
+                handle.store.router.replace(parent, children)
 
         ok = _split(handle.store, part, _core.item_size, open_child, commit)
         if not ok:
@@ -345,8 +362,9 @@ class Database:
 
 def open(path, **options) -> Database:  # noqa: A001 - dyncore.open, as the issue names it
     """Open (or create) the data directory `path`. Options: sync ("commit",
-    "interval" (default) or "none"), sync_interval_ms, split_bytes, clock,
-    engine_options."""
+    "interval" (default) or "none"), sync_interval_ms, split_bytes (a
+    partition splits past it; 10 GiB), cache_bytes (the block cache shared by
+    every partition; 256 MiB), clock, engine_options (more Engine options)."""
     return Database(path, **options)
 
 

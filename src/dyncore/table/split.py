@@ -19,8 +19,9 @@ Protocol (theory of operation)
    freeze() returns when the writes in flight are done, so the parent's last
    sequence is final. Drain the tail to that sequence; sync the children.
 6. Commit: the catalog replaces the parent by the children in one durable
-   update. Then the router publishes the children and wakes the waiting
-   writers; the parent engine is closed and its directory removed.
+   update, and the router publishes the children and wakes the waiting
+   writers (commit() may do both under one lock); the parent engine is
+   closed and its directory removed.
 A crash before 6 leaves the parent in the catalog and the children's
 directories as garbage (removed at open); after 6, the parent's directory is
 the garbage. A failure before 6 thaws the parent and removes the children.
@@ -142,7 +143,8 @@ def split(store, part: Partition, item_size, open_child, commit) -> bool:
                 child.engine.close()
                 shutil.rmtree(child.path, ignore_errors=True)
         raise
-    store.router.replace(part, [left, right])
+    if not part.retired:  # commit() may have published the children itself
+        store.router.replace(part, [left, right])
     part.engine.close()
     shutil.rmtree(part.path, ignore_errors=True)
     return True
