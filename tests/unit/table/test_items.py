@@ -247,3 +247,37 @@ def test_consumed_capacity(t):
                      ReturnConsumedCapacity="TOTAL")
     assert out["ConsumedCapacity"] == {"TableName": "tbl", "CapacityUnits": 1.0,
                                        "WriteCapacityUnits": 1.0}
+
+
+def test_batch_limits(t):
+    items = [{"PutRequest": {"Item": {"pk": {"S": f"k{i}"}, "sk": {"N": "1"}}}} for i in range(26)]
+    with pytest.raises(t.exceptions.ValidationException) as e:
+        t.batch_write_item(RequestItems={"tbl": items})
+    assert "Member must have length less than or equal to 25" in err(e)[1]
+    keys = [{"pk": {"S": f"k{i}"}, "sk": {"N": "1"}} for i in range(101)]
+    with pytest.raises(t.exceptions.ValidationException) as e:
+        t.batch_get_item(RequestItems={"tbl": {"Keys": keys}})
+    assert "Member must have length less than or equal to 100" in err(e)[1]
+    assert t.scan(TableName="tbl")["Count"] == 0
+
+
+def test_many_threads(t):
+    import threading
+    errors = []
+
+    def work(n):
+        try:
+            for i in range(300):
+                put(t, f"w{n}", i, v={"S": "x" * (i % 50)})
+                got = t.get_item(TableName="tbl", Key={"pk": {"S": f"w{n}"}, "sk": {"N": str(i)}})
+                assert got["Item"]["v"] == {"S": "x" * (i % 50)}
+        except Exception as e:  # noqa: BLE001
+            errors.append(e)
+
+    threads = [threading.Thread(target=work, args=(n,)) for n in range(8)]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join()
+    assert not errors, errors
+    assert t.scan(TableName="tbl", Select="COUNT")["Count"] == 8 * 300
