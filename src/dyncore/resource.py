@@ -15,12 +15,13 @@ from __future__ import annotations
 import re
 
 from dyncore import _core
-from dyncore.api.service import Service
+from dyncore.api.service import _FALLBACK, Service
 from dyncore.client import _metadata
 
 __all__ = ["Table", "ServiceResource", "BatchWriter"]
 
 _FORM = _core.FORM_NATIVE
+_decode = _core.decode_item
 
 _EXPRESSIONS = (("KeyConditionExpression", True), ("FilterExpression", False),
                 ("ConditionExpression", False))
@@ -57,6 +58,7 @@ class Table:
     def __init__(self, db, name: str):
         self._db = db
         self._service = Service(db)
+        self._tables = db._tables
         self.name = name
         self._data = None
         self.meta = type("Meta", (), {})()
@@ -88,6 +90,15 @@ class Table:
         return self._call("PutItem", _build_conditions(params))
 
     def get_item(self, **params):
+        if len(params) == 1:
+            key = params.get("Key")
+            t = self._tables.get(self.name)
+            if t is not None and type(key) is dict and not t.deleted:
+                v = self._service.get_simple(t, key, _FORM)
+                if v is not _FALLBACK:
+                    if v is None:
+                        return {"ResponseMetadata": _metadata()}
+                    return {"Item": _decode(v, _FORM), "ResponseMetadata": _metadata()}
         params["TableName"] = self.name
         out = self._service.get_item(params, _FORM)
         out["ResponseMetadata"] = _metadata()

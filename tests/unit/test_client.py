@@ -56,3 +56,29 @@ def test_waiters(client):
     client.get_waiter("table_not_exists").wait(TableName="tbl")
     with pytest.raises(ValueError):
         client.get_waiter("no_such_waiter")
+
+
+@pytest.mark.parametrize("item", [
+    {"pk": {"S": "a"}, "x": {"S": 5}},
+    {"pk": {"S": "a"}, "x": {"L": "notalist"}},
+    {"pk": {"S": "a"}, "x": {"Q": "1"}},
+    {"pk": {"S": "a"}, "x": {"M": {"y": {"NULL": "yes"}}}},
+    {"pk": {"S": "a"}, "x": {"SS": ["a", 1]}},
+])
+def test_attribute_value_shapes_as_botocore(client, item):
+    """What botocore refuses before sending, the client refuses with
+    botocore's report, whatever the codec noticed first."""
+    validate = pytest.importorskip("botocore.validate")
+    import botocore.session
+    model = botocore.session.get_session().get_service_model("dynamodb")
+    params = {"TableName": "tbl", "Item": item}
+    want = validate.ParamValidator().validate(
+        params, model.operation_model("PutItem").input_shape).generate_report()
+    assert want
+    client.create_table(TableName="tbl", KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+                        AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+                        BillingMode="PAY_PER_REQUEST")
+    with pytest.raises(errors.ParamValidationError) as e:
+        client.put_item(**params)
+    assert e.value.report == want
+    assert client.scan(TableName="tbl")["Count"] == 0

@@ -12,9 +12,12 @@ from __future__ import annotations
 
 from dyncore import _core
 from dyncore.api import control, items
-from dyncore.errors import ClosedError, DynamoDBError, ResourceNotFoundException
+from dyncore.api.validate import deep_client_report
+from dyncore.errors import (ClosedError, DynamoDBError, ParamValidationError,
+                            ResourceNotFoundException)
 
 _decode = _core.decode_item
+_FALLBACK = object()
 
 __all__ = ["Service", "HANDLERS"]
 
@@ -77,13 +80,24 @@ class Service:
             t = self._tables.get(p.get("TableName"))
             key = p.get("Key")
             if t is not None and type(key) is dict and not t.deleted:
-                try:
-                    h, k = t.schema.encode_key(key, form)
-                    v = t.store.get(h, k)
-                except Exception:
-                    return self.call("GetItem", p, form)
-                return {} if v is None else {"Item": _decode(v, form)}
+                v = self.get_simple(t, key, form)
+                if v is not _FALLBACK:
+                    return {} if v is None else {"Item": _decode(v, form)}
         return self.call("GetItem", p, form)
+
+    @staticmethod
+    def get_simple(t, key: dict, form: int):
+        """The stored value of `key` in table handle t (None if absent), or
+        _FALLBACK when the request must take the general path (to report an
+        error exactly, or because the table went away meanwhile)."""
+        try:
+            h, k = t.schema.encode_key(key, form)
+            parts = t.store.router.parts
+            if len(parts) == 1:
+                return parts[0].engine.get(k)
+            return t.store.get(h, k)
+        except Exception:
+            return _FALLBACK
 
     def call(self, operation: str, params: dict, form: int = _core.FORM_CLIENT,
              mode: str | None = None) -> dict:
@@ -97,7 +111,16 @@ class Service:
         try:
             self._validate(operation, params, mode)
             return handler(self.db, params, form)
-        except DynamoDBError as e:
+        except (DynamoDBError, TypeError) as e:
+            if mode == "client":
+                # botocore checks AttributeValues member by member before it
+                # sends anything; the codec checks them here. What botocore
+                # would have refused is reported as botocore reports it.
+                report = deep_client_report(operation, params)
+                if report:
+                    raise ParamValidationError(report) from None
+            if isinstance(e, TypeError):
+                raise
             if e.operation_name != operation:
                 e = e.with_operation(operation)
             raise e.with_traceback(None) from None

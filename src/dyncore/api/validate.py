@@ -58,7 +58,7 @@ from dyncore.errors import (ParamValidationError, SerializationException, Valida
 __all__ = [
     "validate", "OPERATIONS", "MODES",
     "METHOD_TO_OPERATION", "OPERATION_TO_METHOD", "operation_name", "method_name",
-    "client_report", "constraint_errors", "MAX_REPORTED_ERRORS",
+    "client_report", "deep_client_report", "constraint_errors", "MAX_REPORTED_ERRORS",
 ]
 
 MODES = ("client", "native", "json")
@@ -179,12 +179,28 @@ _BLOB_NAMES = [str(bytes), str(bytearray), "file-like object"]
 _TIME_NAMES = [str(_dt.datetime), "timestamp-string"]
 
 
-def client_report(shape: Struct, params, native: bool = False) -> str:
+def client_report(shape: Struct, params, native: bool = False, deep: bool = False) -> str:
     """botocore's report for `params` against `shape` ("" when valid).
-    `native`: AttributeValue places are not checked (native Python values)."""
+    `native`: AttributeValue places are not checked (native Python values).
+    `deep`: AttributeValues are checked member by member as botocore does
+    (the item codec checks them on the normal path; see `deep_client_report`)."""
     errs: list[str] = []
-    _bc(shape, params, "", errs, native)
+    _bc(shape, params, "", errs, native, deep)
     return "\n".join(errs)
+
+
+def deep_client_report(operation: str, params) -> str:
+    """botocore's full report for a client-form request, AttributeValues
+    included ("" when botocore would send it). The client asks for it when a
+    request failed further in, so that what botocore would have refused
+    client-side is reported as botocore reports it."""
+    return client_report(OPERATIONS[operation_name(operation)], params, False, True)
+
+
+# botocore's AttributeValue: a structure of ten optional members.
+_AV_STRUCT = Struct("AttributeValue", S=Str(), N=Str(), B=Blob(), SS=ListOf(Str()),
+                    NS=ListOf(Str()), BS=ListOf(Blob()), M=MapOf(AV), L=ListOf(AV),
+                    NULL=Bool(), BOOL=Bool())
 
 
 def _bc_name(name):
@@ -198,7 +214,7 @@ def _bc_type(name, param, valid):
             f"type: {type(param)}, valid types: {', '.join(valid)}")
 
 
-def _bc(shape, v, name, errs, native=False):
+def _bc(shape, v, name, errs, native=False, deep=False):
     kind = shape.kind
     if kind == "structure":
         if not isinstance(v, dict):
@@ -216,9 +232,11 @@ def _bc(shape, v, name, errs, native=False):
                 errs.append(f'Unknown parameter in {_bc_name(name)}: "{k}", '
                             f'must be one of: {", ".join(members)}')
         for k in known:
-            _bc(members[k], v[k], f"{name}.{k}", errs, native)
+            _bc(members[k], v[k], f"{name}.{k}", errs, native, deep)
     elif kind == "av":
-        if not native and not isinstance(v, dict):
+        if deep and not native:
+            _bc(_AV_STRUCT, v, name, errs, False, True)
+        elif not native and not isinstance(v, dict):
             errs.append(_bc_type(name, v, [_T_DICT]))
     elif kind == "list":
         if not isinstance(v, (list, tuple)):
@@ -229,14 +247,14 @@ def _bc(shape, v, name, errs, native=False):
                         f"valid min length: {shape.bmin}")
         member = shape.member
         for i, x in enumerate(v):
-            _bc(member, x, f"{name}[{i}]", errs, native)
+            _bc(member, x, f"{name}[{i}]", errs, native, deep)
     elif kind == "map":
         if not isinstance(v, dict):
             errs.append(_bc_type(name, v, [_T_DICT]))
             return
         for k, x in v.items():
-            _bc(shape.key, k, f"{name} (key: {k})", errs, native)
-            _bc(shape.value, x, f"{name}.{k}", errs, native)
+            _bc(shape.key, k, f"{name} (key: {k})", errs, native, deep)
+            _bc(shape.value, x, f"{name}.{k}", errs, native, deep)
     elif kind == "string":
         if not isinstance(v, str):
             errs.append(_bc_type(name, v, _SCALAR_NAMES["string"]))

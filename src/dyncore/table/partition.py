@@ -43,7 +43,7 @@ class Partition:
         self.engine = engine
         self.path = path
         self.retired = False
-        self.count_cache = None       # (last_sequence, item count, bytes)
+        self.count_cache = None       # (last_sequence, item count, bytes, when)
         self.written = 0              # value bytes written since the last size check
         self.unsplittable_below = 0   # a split found one item collection: wait for this size
 

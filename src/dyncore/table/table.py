@@ -16,6 +16,7 @@ Rules
 from __future__ import annotations
 
 import threading
+import time
 
 from dyncore.errors import ClosedError
 from dyncore.table.partition import HASH_SPACE, Partition, Router, hash_bytes
@@ -23,6 +24,8 @@ from dyncore.table.partition import HASH_SPACE, Partition, Router, hash_bytes
 __all__ = ["TableStore", "PAGE_BYTES"]
 
 PAGE_BYTES = 1 << 20   # Query and Scan read at most 1 MB of items per call
+RECOUNT_LARGE = 100_000  # items: a partition this big is recounted ...
+RECOUNT_SECONDS = 10.0   # ... at most this often
 _STRIPES = 64
 
 
@@ -195,15 +198,21 @@ class TableStore:
 
     def count(self, item_size) -> tuple[int, int]:
         """(items, total item bytes by DynamoDB's rules) over all partitions.
-        A partition's figures are cached until its next write."""
+        A partition's figures are cached until its next write; a partition
+        of more than RECOUNT_LARGE items is counted again at most every
+        RECOUNT_SECONDS (DynamoDB itself refreshes these figures about every
+        six hours)."""
         items = size = 0
+        now = time.monotonic()
         for part in self.router.parts:
             try:
                 seq = part.engine.last_sequence
             except ClosedError:
                 return self.count(item_size) if self.router.parts else (0, 0)
             cache = part.count_cache
-            if cache is None or cache[0] != seq:
+            stale = cache is None or (cache[0] != seq and (
+                cache[1] < RECOUNT_LARGE or now - cache[3] >= RECOUNT_SECONDS))
+            if stale:
                 n = b = 0
                 try:
                     with part.engine.scan(*part.key_range()) as it:
@@ -212,7 +221,7 @@ class TableStore:
                             b += item_size(v)
                 except ClosedError:
                     return self.count(item_size)
-                cache = part.count_cache = (seq, n, b)
+                cache = part.count_cache = (seq, n, b, now)
             items += cache[1]
             size += cache[2]
         return items, size
