@@ -390,36 +390,37 @@ def batch_get_item(db, p: dict, form: int) -> dict:
 
 def batch_write_item(db, p: dict, form: int) -> dict:
     requests = p["RequestItems"]
+    for reqs in requests.values():
+        for req in reqs:
+            if not req:  # DynamoDB's text for an empty WriteRequest, sic
+                raise ValidationException(
+                    "Supplied AttributeValue has more than one datatypes set, must contain "
+                    "exactly one of the supported datatypes")
     plan = []
     for name, reqs in requests.items():
         t = db.table(name)
+        schema = t.schema
         seen = set()
         ops = []
+        sizes = []
         for req in reqs:
-            put, delete = req.get("PutRequest"), req.get("DeleteRequest")
-            if (put is None) == (delete is None):
-                raise ValidationException(
-                    "Supplied AttributeValue has more than one datatypes set, must contain "
-                    "exactly one of the supported datatypes" if put is not None else
-                    "1 validation error detected: Value null at 'requestItems."
-                    f"{name}.member.putRequest' failed to satisfy constraint: "
-                    "Member must not be null")  # [verify]
-            if put is not None:
-                h, k, v, size = t.schema.encode_item(put["Item"], form)
+            put = req.get("PutRequest")
+            if put is not None:  # (a request with both: the put, as DynamoDB does)
+                h, k, v, size = schema.encode_item(put["Item"], form)
             else:
-                h, k = t.schema.encode_key(delete["Key"], form)
+                h, k = schema.encode_key(req["DeleteRequest"]["Key"], form)
                 v, size = None, 0
             if k in seen:
                 raise ValidationException("Provided list of item keys contains duplicates")
             seen.add(k)
-            ops.append((h, k, v, size))
-        plan.append((t, ops))
-    capacity = {}
-    for t, ops in plan:
-        t.store.write_many([(h, k, v) for h, k, v, _ in ops])
-        capacity[t.name] = sum(_write_units(s) for *_, s in ops)
+            ops.append((h, k, v))
+            sizes.append(size)
+        plan.append((t, ops, sizes))
+    for t, ops, _ in plan:
+        t.store.write_many(ops)
     out = {"UnprocessedItems": {}}
     if p.get("ReturnConsumedCapacity") not in (None, "NONE"):
-        out["ConsumedCapacity"] = [_consumed(p, name, units, "WriteCapacityUnits")
-                                   for name, units in capacity.items()]
+        out["ConsumedCapacity"] = [
+            _consumed(p, t.name, sum(_write_units(s) for s in sizes), "WriteCapacityUnits")
+            for t, _, sizes in plan]
     return out

@@ -830,6 +830,26 @@ def _fast_map(shape, client, native):
     value_ok = _scalar_pred(ListOf(Str(), shape.value_checks), client) if shape.value_checks \
         else None
     simple = key_ok is None and value_ok is None
+    if client and simple and own is None and shape.value.kind == "av":
+        # An item or a key: str names to AttributeValue dicts (native: to
+        # anything), checked inline. A subclass takes the exact (slow) path.
+        if native:
+            def f(v):
+                if type(v) is not dict:
+                    return False
+                for k in v:
+                    if type(k) is not str:
+                        return False
+                return True
+        else:
+            def f(v):
+                if type(v) is not dict:
+                    return False
+                for k, x in v.items():
+                    if type(k) is not str or type(x) is not dict:
+                        return False
+                return True
+        return f
     if client:
         if simple:
             def f(v):

@@ -98,27 +98,32 @@ class TableStore:
         """Apply (hash, key, value or None) writes: all the writes to one
         partition in one atomic engine batch. Takes every stripe involved, in
         order, so no single-item read-modify-write interleaves."""
-        stripes = sorted({h & (_STRIPES - 1) for h, _, _ in ops})
-        locks = [self.stripes[s] for s in stripes]
+        locks = [self.stripes[s] for s in sorted({op[0] & (_STRIPES - 1) for op in ops})]
         for lk in locks:
             lk.acquire()
         try:
-            pending = list(ops)
+            pending = ops
             while pending:
-                groups: dict[int, tuple[Partition, list]] = {}
-                for op in pending:
-                    part = self.router.lookup(op[0])
-                    groups.setdefault(id(part), (part, []))[1].append(op)
+                parts = self.router.parts
+                if len(parts) == 1:
+                    groups = [(parts[0], pending)]
+                else:
+                    by_part: dict[int, tuple[Partition, list]] = {}
+                    for op in pending:
+                        part = self.router.lookup(op[0])
+                        by_part.setdefault(id(part), (part, []))[1].append(op)
+                    groups = list(by_part.values())
                 pending = []
-                for part, group in groups.values():
+                for part, group in groups:
+                    pairs = [(k, v) for _, k, v in group]
                     try:
-                        part.engine.write_batch([(k, v) for _, k, v in group])
+                        part.engine.write_batch(pairs)
                     except ClosedError:
                         if not self.router.wait_retired(part):
                             raise
                         pending.extend(group)
                         continue
-                    part.written += sum(len(k) + len(v or b"") for _, k, v in group)
+                    part.written += sum(len(k) + (len(v) if v else 0) for k, v in pairs)
                     if part.written >= self.check_every and self.on_write is not None:
                         part.written = 0
                         self.on_write(part)
