@@ -11,6 +11,19 @@
  * out points into it and stays valid while a reference is held. Iterators
  * hold a reference each. Counters are atomics: one writer stores, anyone
  * loads.
+ *
+ * Bloom filter: a point read of a key the memtable does not hold (most reads
+ * of a large store: the memtable has a few MiB of it) would otherwise walk
+ * the skiplist, a cache miss per level. A blocked bloom filter over user keys
+ * answers most of those with one cache line: 2,048 lines of 512 bits (128
+ * KiB), 6 bits per key in the line chosen by the key's xxh64. An 8 MiB
+ * memtable of 150-byte entries holds about 55,000 keys, about 19 bits per key
+ * (well under 1% false positives); bigger memtables of smaller entries only
+ * raise the false-positive rate, never give a wrong answer. The writer sets a
+ * key's bits (relaxed atomic OR) before the skiplist insert publishes the
+ * node with a release store, and the store publishes the sequence number
+ * after that; a reader whose snapshot includes the write has acquired that
+ * sequence number, so it sees the bits.
  */
 #include "memtable.h"
 
@@ -22,13 +35,43 @@
 #include "ikey.h"
 #include "skiplist.h"
 #include "status.h"
+#include "xxh64.h"
+
+#define MEM_BLOOM_LINES 2048u /* a power of two */
+#define MEM_BLOOM_PROBES 6
 
 struct dc_memtable {
   atomic_int refs;
   atomic_uint_fast64_t count;
   dc_arena arena;
   dc_skiplist list;
+  _Atomic uint64_t *bloom; /* MEM_BLOOM_LINES x 8 words */
 };
+
+/* The line (8 words) of hash h, and its probe bits from h's other bits. */
+static inline _Atomic uint64_t *bloom_line(const dc_memtable *m, uint64_t h) {
+  return m->bloom + (size_t)((h >> 53) & (MEM_BLOOM_LINES - 1)) * 8;
+}
+
+static void bloom_add(dc_memtable *m, const char *key, size_t klen) {
+  uint64_t h = dc_xxh64(key, klen, 0);
+  _Atomic uint64_t *line = bloom_line(m, h);
+  for (int i = 0; i < MEM_BLOOM_PROBES; i++) {
+    unsigned bit = (unsigned)(h >> (9 * i)) & 511u;
+    atomic_fetch_or_explicit(&line[bit >> 6], 1ull << (bit & 63), memory_order_relaxed);
+  }
+}
+
+static int bloom_may_contain(const dc_memtable *m, const char *key, size_t klen) {
+  uint64_t h = dc_xxh64(key, klen, 0);
+  _Atomic uint64_t *line = bloom_line(m, h);
+  for (int i = 0; i < MEM_BLOOM_PROBES; i++) {
+    unsigned bit = (unsigned)(h >> (9 * i)) & 511u;
+    if (!(atomic_load_explicit(&line[bit >> 6], memory_order_relaxed) & (1ull << (bit & 63))))
+      return 0;
+  }
+  return 1;
+}
 
 dc_memtable *dc_mem_new(void) {
   dc_memtable *m = malloc(sizeof *m);
@@ -36,7 +79,9 @@ dc_memtable *dc_mem_new(void) {
   atomic_init(&m->refs, 1);
   atomic_init(&m->count, 0);
   dc_arena_init(&m->arena);
-  if (dc_sl_init(&m->list, &m->arena, 0x5DEECE66DULL)) {
+  m->bloom = calloc((size_t)MEM_BLOOM_LINES * 8, sizeof *m->bloom);
+  if (!m->bloom || dc_sl_init(&m->list, &m->arena, 0x5DEECE66DULL)) {
+    free(m->bloom);
     dc_arena_destroy(&m->arena);
     free(m);
     return NULL;
@@ -53,6 +98,7 @@ void dc_mem_unref(dc_memtable *m) {
   DC_ASSERT(old > 0);
   if (old == 1) {
     dc_arena_destroy(&m->arena);
+    free(m->bloom);
     free(m);
   }
 }
@@ -72,6 +118,7 @@ int dc_mem_add(dc_memtable *m, uint64_t seq, int kind, const char *key, size_t k
   dc_enc64(p + klen, dc_pack_trailer(seq, kind));
   p = dc_put_varint32(p + iklen, (uint32_t)vlen);
   if (vlen) memcpy(p, val, vlen);
+  bloom_add(m, key, klen); /* before the insert publishes the node */
   dc_sl_insert(&m->list, n);
   uint64_t c = atomic_load_explicit(&m->count, memory_order_relaxed);
   atomic_store_explicit(&m->count, c + 1, memory_order_relaxed);
@@ -94,6 +141,7 @@ static const char *node_value(const dc_sl_node *n, size_t *vlen) {
 int dc_mem_get(dc_memtable *m, const char *key, size_t klen, uint64_t snap_seq,
                const char **val, size_t *vlen) {
   if (snap_seq > DC_MAX_SEQ) snap_seq = DC_MAX_SEQ;
+  if (!bloom_may_contain(m, key, klen)) return DC_GET_MISS;
   dc_sl_probe k = dc_sl_probe_make(key, klen, dc_pack_trailer(snap_seq, DC_KIND_SEEK));
   const dc_sl_node *n = dc_sl_seek(&m->list, &k);
   if (!n || n->klen - 8 != klen || (klen && memcmp(dc_sl_key(n), key, klen) != 0))

@@ -939,9 +939,8 @@ cdef object _dec_num(int form, const char *s, uint32_t n):
             if dc_num_parse(s, n, &num) != DC_NUM_OK:
                 raise ValueError("damaged item")
             d = _Decimal(text)
-            if len(_decimal_cache) >= _DECIMAL_CACHE_MAX:
-                _decimal_cache.clear()
-            _decimal_cache[text] = d
+            if len(_decimal_cache) < _DECIMAL_CACHE_MAX:
+                _decimal_cache[text] = d
         return d
     if dc_num_parse(s, n, &num) != DC_NUM_OK:
         raise ValueError("damaged item")

@@ -16,6 +16,7 @@ import math
 
 from dyncore import _core
 from dyncore.errors import ValidationException
+from dyncore.expr import parse_expressions
 from dyncore.table.partition import hash_bytes
 from dyncore.table.table import PAGE_BYTES, segment_range
 
@@ -37,14 +38,15 @@ def _not_yet(p: dict) -> None:
             raise ValidationException(f"dyncore does not support {name} yet")
 
 
-def _check_names_values(p: dict, uses_expressions: bool) -> None:
-    if not uses_expressions:
-        if p.get("ExpressionAttributeNames") is not None:
-            raise ValidationException(
-                "ExpressionAttributeNames can only be specified when using expressions")
-        if p.get("ExpressionAttributeValues") is not None:
-            raise ValidationException(
-                "ExpressionAttributeValues can only be specified when using expressions")
+def _check_names_values(p: dict, expressions: tuple[str, ...]) -> None:
+    """The placeholder-map checks of a request whose expressions (of
+    `expressions`, the operation's, in DynamoDB's order) are not evaluated
+    yet: names or values given without an expression, empty maps, bad keys,
+    unused entries -- with DynamoDB's messages (dyncore.expr)."""
+    names, values = p.get("ExpressionAttributeNames"), p.get("ExpressionAttributeValues")
+    if names is None and values is None:
+        return
+    parse_expressions({e: p.get(e) for e in expressions}, names, values)
 
 
 # -- capacity ----------------------------------------------------------------
@@ -88,7 +90,7 @@ def get_simple(t, key, form: int) -> dict:
 
 def put_item(db, p: dict, form: int) -> dict:
     _not_yet(p)
-    _check_names_values(p, False)
+    _check_names_values(p, ("ConditionExpression",))
     t = db.table(p["TableName"])
     rv = p.get("ReturnValues") or "NONE"
     if rv not in ("NONE", "ALL_OLD"):
@@ -108,7 +110,7 @@ def put_item(db, p: dict, form: int) -> dict:
 
 def get_item(db, p: dict, form: int) -> dict:
     _not_yet(p)
-    _check_names_values(p, False)
+    _check_names_values(p, ("ProjectionExpression",))
     t = db.table(p["TableName"])
     h, key = t.schema.encode_key(p["Key"], form)
     v = t.store.get(h, key)
@@ -124,7 +126,7 @@ def get_item(db, p: dict, form: int) -> dict:
 
 def delete_item(db, p: dict, form: int) -> dict:
     _not_yet(p)
-    _check_names_values(p, False)
+    _check_names_values(p, ("ConditionExpression",))
     t = db.table(p["TableName"])
     rv = p.get("ReturnValues") or "NONE"
     if rv not in ("NONE", "ALL_OLD"):
@@ -307,7 +309,7 @@ def query(db, p: dict, form: int, key_condition=None) -> dict:
 
 def scan(db, p: dict, form: int) -> dict:
     _not_yet(p)
-    _check_names_values(p, False)
+    _check_names_values(p, ("FilterExpression", "ProjectionExpression"))
     t = db.table(p["TableName"])
     _index(t, p)
     select = _select(p, False)
@@ -351,7 +353,7 @@ def batch_get_item(db, p: dict, form: int) -> dict:
     plan = []
     for name, r in requests.items():
         _not_yet(r)
-        _check_names_values(r, False)
+        _check_names_values(r, ("ProjectionExpression",))
         t = db.table(name)
         seen = set()
         keys = []

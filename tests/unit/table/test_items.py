@@ -281,3 +281,16 @@ def test_many_threads(t):
         th.join()
     assert not errors, errors
     assert t.scan(TableName="tbl", Select="COUNT")["Count"] == 8 * 300
+
+
+def test_placeholders_without_expressions(t):
+    with pytest.raises(t.exceptions.ValidationException) as e:
+        t.put_item(TableName="tbl", Item={"pk": {"S": "a"}, "sk": {"N": "1"}},
+                   ExpressionAttributeValues={":v": {"S": "unused"}})
+    assert err(e)[1] == ("ExpressionAttributeValues can only be specified when using "
+                         "expressions: ConditionExpression is null")
+    with pytest.raises(t.exceptions.ValidationException) as e:
+        t.get_item(TableName="tbl", Key={"pk": {"S": "a"}, "sk": {"N": "1"}},
+                   ExpressionAttributeNames={"#n": "x"})
+    assert err(e)[1] == "ExpressionAttributeNames can only be specified when using expressions"
+    assert t.scan(TableName="tbl")["Count"] == 0
