@@ -37,7 +37,20 @@ from dyncore.table.table import TableStore
 __all__ = ["Database", "TableHandle", "open", "temporary"]
 
 DEFAULT_SPLIT_BYTES = 10 << 30
-DEFAULT_CACHE_BYTES = 256 << 20
+
+
+def _default_cache_bytes() -> int:
+    """The shared block cache's default budget: 1/16 of the machine's
+    memory, at least 64 MiB and at most 1 GiB (a budget, not an allocation:
+    blocks are cached as they are read)."""
+    try:
+        ram = os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (ValueError, OSError, AttributeError):
+        ram = 4 << 30
+    return max(64 << 20, min(1 << 30, ram // 16))
+
+
+DEFAULT_CACHE_BYTES = _default_cache_bytes()
 _log = logging.getLogger("dyncore")
 
 
@@ -364,7 +377,8 @@ def open(path, **options) -> Database:  # noqa: A001 - dyncore.open, as the issu
     """Open (or create) the data directory `path`. Options: sync ("commit",
     "interval" (default) or "none"), sync_interval_ms, split_bytes (a
     partition splits past it; 10 GiB), cache_bytes (the block cache shared by
-    every partition; 256 MiB), clock, engine_options (more Engine options)."""
+    every partition; 1/16 of the machine's memory, between 64 MiB and 1 GiB),
+    clock, engine_options (more Engine options)."""
     return Database(path, **options)
 
 
