@@ -82,3 +82,11 @@ def test_attribute_value_shapes_as_botocore(client, item):
         client.put_item(**params)
     assert e.value.report == want
     assert client.scan(TableName="tbl")["Count"] == 0
+
+
+@pytest.mark.parametrize("name", [["tbl"], {"a": 1}, 5, None])
+def test_bad_table_name_types(client, name):
+    with pytest.raises(errors.ParamValidationError):
+        client.put_item(TableName=name, Item={"pk": {"S": "a"}})
+    with pytest.raises(errors.ParamValidationError):
+        client.get_item(TableName=name, Key={"pk": {"S": "a"}})

@@ -74,20 +74,6 @@ def _consumed(p: dict, table: str, units: float, kind: str) -> dict | None:
 # -- single items ----------------------------------------------------------------
 
 
-def put_simple(t, item, form: int) -> dict:
-    """PutItem with nothing but TableName and Item (the fast path)."""
-    h, key, value, _ = t.schema.encode_item(item, form)
-    t.store.put(h, key, value)
-    return {}
-
-
-def get_simple(t, key, form: int) -> dict:
-    """GetItem with nothing but TableName, Key and ConsistentRead."""
-    h, k = t.schema.encode_key(key, form)
-    v = t.store.get(h, k)
-    return {} if v is None else {"Item": _decode(v, form)}
-
-
 def put_item(db, p: dict, form: int) -> dict:
     _not_yet(p)
     _check_names_values(p, ("ConditionExpression",))

@@ -58,8 +58,9 @@ class Service:
     # back to call(), which reports exactly what the general path reports.
 
     def put_item(self, p: dict, form: int) -> dict:
-        if len(p) == 2 and form != _core.FORM_JSON:
-            t = self._tables.get(p.get("TableName"))
+        name = p.get("TableName")
+        if len(p) == 2 and form != _core.FORM_JSON and type(name) is str:
+            t = self._tables.get(name)
             item = p.get("Item")
             if t is not None and type(item) is dict and not t.deleted:
                 try:
@@ -75,9 +76,10 @@ class Service:
 
     def get_item(self, p: dict, form: int) -> dict:
         n = len(p)
+        name = p.get("TableName")
         if (n == 2 or (n == 3 and type(p.get("ConsistentRead")) is bool)) \
-                and form != _core.FORM_JSON:
-            t = self._tables.get(p.get("TableName"))
+                and form != _core.FORM_JSON and type(name) is str:
+            t = self._tables.get(name)
             key = p.get("Key")
             if t is not None and type(key) is dict and not t.deleted:
                 v = self.get_simple(t, key, form)
