@@ -39,6 +39,14 @@ __all__ = ["Database", "TableHandle", "open", "temporary"]
 DEFAULT_SPLIT_BYTES = 10 << 30
 
 
+def count_items(engine, start, end) -> tuple[int, int]:
+    """(items, DynamoDB bytes) stored in [start, end) of a partition engine."""
+    n, size, _ = _core.count_items(engine, start, end)
+    return n, size
+
+
+
+
 def _default_cache_bytes() -> int:
     """The shared block cache's default budget: 1/16 of the machine's
     memory, at least 64 MiB and at most 1 GiB (a budget, not an allocation:
@@ -246,7 +254,7 @@ class Database:
 
     def describe_table(self, name: str) -> dict:
         t = self.table(name)
-        items, size = t.store.count(_core.item_size)
+        items, size = t.store.count(count_items)
         return _schema.describe(t.record, items, size)
 
     def list_tables(self) -> list[str]:
@@ -260,7 +268,7 @@ class Database:
                 raise ValidationException(
                     f"Resource cannot be deleted as it is currently protected against "
                     f"deletion. Disable deletion protection first.")  # [verify]
-            items, size = t.store.count(_core.item_size)
+            items, size = t.store.count(count_items)
             desc = _schema.describe(t.record, items, size, status="DELETING")
             self.catalog.delete(name)
             self._tables.pop(name, None)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as _dt
 
 from dyncore import _core
+from dyncore.database import count_items
 from dyncore.errors import (AccessDeniedException, ResourceNotFoundException,
                             ValidationException)
 from dyncore.table import schema as _schema
@@ -124,7 +125,7 @@ def update_table(db, p: dict, form: int) -> dict:
             r["deletion_protection"] = bool(p["DeletionProtectionEnabled"])
 
     record = db.update_record(name, change)
-    items, size = t.store.count(_core.item_size)
+    items, size = t.store.count(count_items)
     return {"TableDescription": _times(_schema.describe(record, items, size), form)}
 
 

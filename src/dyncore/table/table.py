@@ -24,8 +24,8 @@ from dyncore.table.partition import HASH_SPACE, Partition, Router, hash_bytes
 __all__ = ["TableStore", "PAGE_BYTES"]
 
 PAGE_BYTES = 1 << 20   # Query and Scan read at most 1 MB of items per call
-RECOUNT_LARGE = 100_000  # items: a partition this big is recounted ...
-RECOUNT_SECONDS = 10.0   # ... at most this often
+RECOUNT_LARGE = 1_000_000  # items: a partition this big is recounted ...
+RECOUNT_SECONDS = 5.0      # ... at most this often
 _STRIPES = 64
 
 
@@ -201,8 +201,10 @@ class TableStore:
 
     # -- sizes ----------------------------------------------------------------
 
-    def count(self, item_size) -> tuple[int, int]:
-        """(items, total item bytes by DynamoDB's rules) over all partitions.
+    def count(self, counter) -> tuple[int, int]:
+        """(items, total item bytes by DynamoDB's rules) over all partitions;
+        counter(engine, start, end) -> (items, bytes) counts one key range
+        (dyncore._core.count_items: in C, about 0.1 s per million items).
         A partition's figures are cached until its next write; a partition
         of more than RECOUNT_LARGE items is counted again at most every
         RECOUNT_SECONDS (DynamoDB itself refreshes these figures about every
@@ -213,19 +215,15 @@ class TableStore:
             try:
                 seq = part.engine.last_sequence
             except ClosedError:
-                return self.count(item_size) if self.router.parts else (0, 0)
+                return self.count(counter) if self.router.parts else (0, 0)
             cache = part.count_cache
             stale = cache is None or (cache[0] != seq and (
                 cache[1] < RECOUNT_LARGE or now - cache[3] >= RECOUNT_SECONDS))
             if stale:
-                n = b = 0
                 try:
-                    with part.engine.scan(*part.key_range()) as it:
-                        for _, v in it:
-                            n += 1
-                            b += item_size(v)
+                    n, b = counter(part.engine, *part.key_range())
                 except ClosedError:
-                    return self.count(item_size)
+                    return self.count(counter)
                 cache = part.count_cache = (seq, n, b, now)
             items += cache[1]
             size += cache[2]
