@@ -35,6 +35,7 @@ bench: build
 	$(PY) -m pip install -q -e '.[dev,bench]'
 	$(PY) -m pytest -q -p no:cacheprovider bench/micro --benchmark-only
 	$(PY) bench/kv.py
+	$(PY) bench/items.py
 
 clean:
 	rm -rf build src/dyncore/_core*.so src/dyncore/_core.c src/dyncore/.built
