@@ -90,7 +90,7 @@ class Table:
         return self._call("PutItem", _build_conditions(params))
 
     def get_item(self, **params):
-        if len(params) == 1:
+        if len(params) == 1 and type(self.name) is str:
             key = params.get("Key")
             t = self._tables.get(self.name)
             if t is not None and type(key) is dict and not t.deleted:
