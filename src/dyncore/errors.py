@@ -302,7 +302,3 @@ for _name, (_ns, _status, _retry) in DYNAMODB_ERRORS.items():
 del _name, _ns, _status, _retry, _attrs
 __all__ += ["DynamoDBError", "ParamValidationError", "DYNAMODB_ERRORS", "ERROR_CLASSES"]
 
-
-def validation(message: str) -> DynamoDBError:
-    """A ValidationException with `message` (returned, not raised)."""
-    return ERROR_CLASSES["ValidationException"](message)

@@ -10,7 +10,6 @@ from __future__ import annotations
 import datetime as _dt
 
 from dyncore import _core
-from dyncore.database import count_items
 from dyncore.errors import (AccessDeniedException, ResourceNotFoundException,
                             ValidationException)
 from dyncore.table import schema as _schema
@@ -124,9 +123,8 @@ def update_table(db, p: dict, form: int) -> dict:
         if p.get("DeletionProtectionEnabled") is not None:
             r["deletion_protection"] = bool(p["DeletionProtectionEnabled"])
 
-    record = db.update_record(name, change)
-    items, size = t.store.count(count_items)
-    return {"TableDescription": _times(_schema.describe(record, items, size), form)}
+    db.update_record(name, change)
+    return {"TableDescription": _times(db.describe_table(name), form)}
 
 
 def delete_table(db, p: dict, form: int) -> dict:

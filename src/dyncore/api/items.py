@@ -74,24 +74,35 @@ def _consumed(p: dict, table: str, units: float, kind: str) -> dict | None:
 # -- single items ----------------------------------------------------------------
 
 
-def put_item(db, p: dict, form: int) -> dict:
-    _not_yet(p)
-    _check_names_values(p, ("ConditionExpression",))
-    t = db.table(p["TableName"])
+def _return_old(p: dict) -> tuple[bool, bool]:
+    """(ReturnValues is ALL_OLD, the old item must be read) for PutItem and
+    DeleteItem; the old item's size also sets the write units charged."""
     rv = p.get("ReturnValues") or "NONE"
     if rv not in ("NONE", "ALL_OLD"):
         raise ValidationException("ReturnValues can only be ALL_OLD or NONE")
-    h, key, value, size = t.schema.encode_item(p["Item"], form)
-    want = rv == "ALL_OLD" or p.get("ReturnConsumedCapacity") not in (None, "NONE")
-    old = t.store.put(h, key, value, want_old=want)
+    all_old = rv == "ALL_OLD"
+    return all_old, all_old or p.get("ReturnConsumedCapacity") not in (None, "NONE")
+
+
+def _write_response(p: dict, t, all_old: bool, old, new_size: int, form: int) -> dict:
     out = {}
-    if old is not None and rv == "ALL_OLD":
+    if old is not None and all_old:
         out["Attributes"] = _decode(old, form)
-    cc = _consumed(p, t.name, _write_units(max(size, _item_size(old) if old else 0)),
+    cc = _consumed(p, t.name, _write_units(max(new_size, _item_size(old) if old else 0)),
                    "WriteCapacityUnits")
     if cc:
         out["ConsumedCapacity"] = cc
     return out
+
+
+def put_item(db, p: dict, form: int) -> dict:
+    _not_yet(p)
+    _check_names_values(p, ("ConditionExpression",))
+    t = db.table(p["TableName"])
+    all_old, want = _return_old(p)
+    h, key, value, size = t.schema.encode_item(p["Item"], form)
+    old = t.store.put(h, key, value, want_old=want)
+    return _write_response(p, t, all_old, old, size, form)
 
 
 def get_item(db, p: dict, form: int) -> dict:
@@ -114,19 +125,10 @@ def delete_item(db, p: dict, form: int) -> dict:
     _not_yet(p)
     _check_names_values(p, ("ConditionExpression",))
     t = db.table(p["TableName"])
-    rv = p.get("ReturnValues") or "NONE"
-    if rv not in ("NONE", "ALL_OLD"):
-        raise ValidationException("ReturnValues can only be ALL_OLD or NONE")
+    all_old, want = _return_old(p)
     h, key = t.schema.encode_key(p["Key"], form)
-    want = rv == "ALL_OLD" or p.get("ReturnConsumedCapacity") not in (None, "NONE")
     old = t.store.delete(h, key, want_old=want)
-    out = {}
-    if old is not None and rv == "ALL_OLD":
-        out["Attributes"] = _decode(old, form)
-    cc = _consumed(p, t.name, _write_units(_item_size(old) if old else 0), "WriteCapacityUnits")
-    if cc:
-        out["ConsumedCapacity"] = cc
-    return out
+    return _write_response(p, t, all_old, old, 0, form)
 
 
 # -- Query and Scan ------------------------------------------------------------------
@@ -199,7 +201,7 @@ def _select(p: dict, index: bool) -> str:
 
 
 def _page(t, rng: KeyRange, reverse: bool, limit: int | None, form: int, select: str,
-          p: dict, op: str) -> dict:
+          p: dict) -> dict:
     """Read one page: at most `limit` items and about 1 MB."""
     items = []
     count = 0
@@ -290,7 +292,7 @@ def query(db, p: dict, form: int, key_condition=None) -> dict:
             rng = KeyRange(max(rng.start, start + b"\x00"), rng.end)
     if rng.end is not None and rng.start >= rng.end:
         rng = KeyRange(rng.start, rng.start)
-    return _page(t, rng, reverse, _limit(p), form, select, p, "Query")
+    return _page(t, rng, reverse, _limit(p), form, select, p)
 
 
 def scan(db, p: dict, form: int) -> dict:
@@ -325,7 +327,7 @@ def scan(db, p: dict, form: int) -> dict:
                 raise ValidationException(
                     "The provided Exclusive start key does not map to the provided segment")
         start = esk + b"\x00"
-    return _page(t, KeyRange(start, end), False, _limit(p), form, select, p, "Scan")
+    return _page(t, KeyRange(start, end), False, _limit(p), form, select, p)
 
 
 # -- batches ---------------------------------------------------------------------

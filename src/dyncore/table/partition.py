@@ -47,9 +47,6 @@ class Partition:
         self.written = 0              # value bytes written since the last size check
         self.unsplittable_below = 0   # a split found one item collection: wait for this size
 
-    def covers(self, h: int) -> bool:
-        return self.lo <= h <= self.hi
-
     def key_range(self) -> tuple[bytes | None, bytes | None]:
         """[start, end) engine key bounds of this partition (None: unbounded)."""
         start = hash_bytes(self.lo) if self.lo else None
@@ -88,10 +85,6 @@ class Router:
         if len(parts) == 1:
             return parts[0]
         return parts[bisect.bisect_right(self._los, h) - 1]
-
-    def overlapping(self, lo: int, hi: int) -> list[Partition]:
-        """The partitions that hold any hash in [lo, hi], in hash order."""
-        return [p for p in self.parts if p.hi >= lo and p.lo <= hi]
 
     def replace(self, old: Partition, new: list[Partition]) -> None:
         """Publish `new` in place of `old` and wake everyone waiting on it."""

@@ -71,10 +71,6 @@ class TableStore:
             self._write(h, key, None)
         return old
 
-    def lock(self, h: int):
-        """The stripe lock of hash h (held across a read-modify-write)."""
-        return self.stripes[h & (_STRIPES - 1)]
-
     def _write(self, h: int, key: bytes, value: bytes | None) -> None:
         """One write, no lock taken (the caller holds the stripe)."""
         router = self.router
