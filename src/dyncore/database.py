@@ -8,6 +8,7 @@ partitions — and the control-plane operations on tables.
 
 On-disk layout (DESIGN.md):
     <data>/catalog/                        table records (an engine, commit mode)
+    <data>/txlog/                          transactions being committed (txn.py)
     <data>/tables/<table id>/p-<pid>/r-0/  one engine per partition
 
 Opening removes what a crash can leave behind: table directories that no
@@ -33,6 +34,7 @@ from dyncore.table.catalog import Catalog
 from dyncore.table.partition import HASH_SPACE, Partition, Router
 from dyncore.table.split import split as _split
 from dyncore.table.table import TableStore
+from dyncore.table.txn import TxnLog
 
 __all__ = ["Database", "TableHandle", "open", "temporary"]
 
@@ -112,6 +114,23 @@ class Database:
         self._worker = None
         self.last_split_error = None
         self._collect_garbage()
+        self.txlog = TxnLog(os.path.join(self.path, "txlog"),
+                            durable=self._engine_options.get("sync") != "none",
+                            clock=clock.now)
+        try:
+            self.txlog.recover(self._store_of)
+        except BaseException:
+            self.close()
+            raise
+
+    def _store_of(self, name: str, table_id: str):
+        """The TableStore of table `name` if it is still the table with id
+        table_id (transaction recovery), else None."""
+        try:
+            t = self.table(name)
+        except ResourceNotFoundException:
+            return None
+        return t.store if t.record["id"] == table_id else None
 
     # -- lifecycle --------------------------------------------------------------
 
@@ -128,6 +147,9 @@ class Database:
             self._worker.join()
         for t in tables:
             self._close_store(t.store)
+        txlog = getattr(self, "txlog", None)
+        if txlog is not None:
+            txlog.close()
         self.catalog.close()
         if self._cache is not None:
             self._cache.close()

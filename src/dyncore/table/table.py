@@ -7,8 +7,13 @@ request parsing and value forms are the API layer's business.
 Rules
 -----
 - Every single-item write takes the item's stripe lock (64 stripes by hash),
-  so a read-modify-write (ReturnValues, and conditions in a later issue) sees
-  no other write to the item between its read and its write.
+  so a read-modify-write (ReturnValues, conditions, updates:
+  `read_modify_write`) sees no other write to the item between its read and
+  its write. A transaction holds the stripe locks of all its items while it
+  commits (dyncore.table.txn).
+- While a transaction that spans partitions applies its writes, its keys are
+  in `committing`; a point read of such a key waits for the commit to finish,
+  so GetItem never sees half a transaction.
 - A write to a partition that is being handed to its successors (frozen, or
   closed after a split) waits for the new partition map and goes again; a
   range read restarts after the last key it returned. See partition.py.
@@ -27,6 +32,7 @@ PAGE_BYTES = 1 << 20   # Query and Scan read at most 1 MB of items per call
 RECOUNT_LARGE = 1_000_000  # items: a partition this big is recounted ...
 RECOUNT_SECONDS = 5.0      # ... at most this often
 _STRIPES = 64
+KEEP = object()   # read_modify_write: leave the item as it is
 
 
 def _hash_of(key: bytes) -> int:
@@ -40,6 +46,8 @@ class TableStore:
         self.name = name
         self.router = router
         self.stripes = [threading.Lock() for _ in range(_STRIPES)]
+        # key -> threading.Event, set when the transaction writing it is done
+        self.committing: dict[bytes, threading.Event] = {}
         # on_write(partition) is called after a partition took in another
         # `check_every` bytes of writes (roughly: the count is not locked): the
         # split trigger.
@@ -48,7 +56,18 @@ class TableStore:
 
     # -- single items -----------------------------------------------------
 
+    def stripe(self, h: int) -> threading.Lock:
+        """The lock every write of an item with hash h takes."""
+        return self.stripes[h & (_STRIPES - 1)]
+
     def get(self, h: int, key: bytes) -> bytes | None:
+        if self.committing:
+            done = self.committing.get(key)
+            if done is not None:
+                done.wait()
+        return self._get(h, key)
+
+    def _get(self, h: int, key: bytes) -> bytes | None:
         router = self.router
         while True:
             part = router.lookup(h)
@@ -71,6 +90,16 @@ class TableStore:
             self._write(h, key, None)
         return old
 
+    def read_modify_write(self, h: int, key: bytes, change):
+        """Atomically: old = the stored value (None if absent);
+        (new, result) = change(old); store new (None deletes, KEEP writes
+        nothing); return result. change may raise to write nothing."""
+        with self.stripes[h & (_STRIPES - 1)]:
+            new, result = change(self._get(h, key))
+            if new is not KEEP:
+                self._write(h, key, new)
+        return result
+
     def _write(self, h: int, key: bytes, value: bytes | None) -> None:
         """One write, no lock taken (the caller holds the stripe)."""
         router = self.router
@@ -90,42 +119,67 @@ class TableStore:
             part.written = 0
             self.on_write(part)
 
-    def write_many(self, ops: list[tuple[int, bytes, bytes | None]]) -> None:
+    def write_many(self, ops: list[tuple[int, bytes, bytes | None]], sync=None) -> None:
         """Apply (hash, key, value or None) writes: all the writes to one
         partition in one atomic engine batch. Takes every stripe involved, in
-        order, so no single-item read-modify-write interleaves."""
+        order, so no single-item read-modify-write interleaves. sync: the
+        engine's write_batch sync mode (None: the engine's own)."""
         locks = [self.stripes[s] for s in sorted({op[0] & (_STRIPES - 1) for op in ops})]
         for lk in locks:
             lk.acquire()
         try:
-            pending = ops
-            while pending:
-                parts = self.router.parts
-                if len(parts) == 1:
-                    groups = [(parts[0], pending)]
-                else:
-                    by_part: dict[int, tuple[Partition, list]] = {}
-                    for op in pending:
-                        part = self.router.lookup(op[0])
-                        by_part.setdefault(id(part), (part, []))[1].append(op)
-                    groups = list(by_part.values())
-                pending = []
-                for part, group in groups:
-                    pairs = [(k, v) for _, k, v in group]
-                    try:
-                        part.engine.write_batch(pairs)
-                    except ClosedError:
-                        if not self.router.wait_retired(part):
-                            raise
-                        pending.extend(group)
-                        continue
-                    part.written += sum(len(k) + (len(v) if v else 0) for k, v in pairs)
-                    if part.written >= self.check_every and self.on_write is not None:
-                        part.written = 0
-                        self.on_write(part)
+            self.write_many_locked(ops, sync)
         finally:
             for lk in reversed(locks):
                 lk.release()
+
+    def write_one_batch(self, ops: list[tuple[int, bytes, bytes | None]]) -> bool:
+        """Apply ops as one atomic engine batch if they all belong to one
+        partition that takes writes; False (nothing written) otherwise. The
+        caller holds the stripes."""
+        router = self.router
+        part = router.lookup(ops[0][0])
+        for op in ops:
+            if router.lookup(op[0]) is not part:
+                return False
+        pairs = [(k, v) for _, k, v in ops]
+        try:
+            part.engine.write_batch(pairs)
+        except ClosedError:
+            return False
+        self._written(part, pairs)
+        return True
+
+    def _written(self, part: Partition, pairs) -> None:
+        part.written += sum(len(k) + (len(v) if v else 0) for k, v in pairs)
+        if part.written >= self.check_every and self.on_write is not None:
+            part.written = 0
+            self.on_write(part)
+
+    def write_many_locked(self, ops: list[tuple[int, bytes, bytes | None]], sync=None) -> None:
+        """write_many for a caller that holds the stripes."""
+        pending = ops
+        while pending:
+            parts = self.router.parts
+            if len(parts) == 1:
+                groups = [(parts[0], pending)]
+            else:
+                by_part: dict[int, tuple[Partition, list]] = {}
+                for op in pending:
+                    part = self.router.lookup(op[0])
+                    by_part.setdefault(id(part), (part, []))[1].append(op)
+                groups = list(by_part.values())
+            pending = []
+            for part, group in groups:
+                pairs = [(k, v) for _, k, v in group]
+                try:
+                    part.engine.write_batch(pairs, sync=sync)
+                except ClosedError:
+                    if not self.router.wait_retired(part):
+                        raise
+                    pending.extend(group)
+                    continue
+                self._written(part, pairs)
 
     # -- ranges -------------------------------------------------------------
 
