@@ -10,6 +10,13 @@ message; see README.md for the stages and the order of checks):
     parse_update(text, names=None, values=None) -> tree      one expression
     analyse_key_condition(tree, (pk, sk)) -> KeyCondition(pk_value, sk_op, sk_values)
 
+Evaluation of resolved trees over items in boto3 client wire form:
+
+    compile_condition(tree, kind) -> f(item) -> bool    evaluate(tree, item, kind)
+    apply_update(tree, item, key=None) -> new item      check_update_keys(tree, keys)
+    updated_paths(tree) -> (Path, ...)                  project(item, paths) -> dict
+    resolve_path(item, path) -> AttributeValue | None
+
 Trees are made of the node classes in `dyncore.expr.ast`; `dump` and `to_text`
 print them.
 """
@@ -22,11 +29,14 @@ from dyncore.expr.ast import (
     In, Not, Or, Path, Projection, RemoveAction, SetAction, Update, Value, compare_values,
     dump, format_value, iter_nodes, iter_paths, to_text, value_type,
 )
+from dyncore.expr.evaluate import compile_condition, evaluate, resolve_path
 from dyncore.expr.keycond import (
     KeyCondition, KeyTerm, analyse_key_condition, check_filter_keys, validate_key_condition,
 )
 from dyncore.expr.names import EXPRESSION_PARAMETERS, parse_expressions, parse_one
 from dyncore.expr.parser import FUNCTIONS, KINDS
+from dyncore.expr.project import project
+from dyncore.expr.update import apply_update, check_update_keys, updated_paths
 
 __all__ = [
     "parse_expressions", "parse_condition", "parse_key_condition", "parse_filter",
@@ -37,6 +47,8 @@ __all__ = [
     "SetAction", "RemoveAction", "AddAction", "DeleteAction", "Update", "Projection",
     "dump", "to_text", "iter_nodes", "iter_paths", "format_value", "value_type",
     "compare_values",
+    "compile_condition", "evaluate", "resolve_path", "apply_update", "check_update_keys",
+    "updated_paths", "project",
 ]
 
 _Names = Mapping[str, str] | None

@@ -219,8 +219,11 @@ def parse_expressions(
                 raise ValidationException(
                     f'ExpressionAttributeValues contains invalid key: Syntax error; key: "{key}"')
         if check_value is not None:
+            converted = {}
             for key, av in values.items():
-                check_value(key, av)
+                out = check_value(key, av)
+                converted[key] = av if out is None else out
+            values = converted
 
     trees = {p: parse(expressions[p], EXPRESSION_PARAMETERS[p]) for p in present}
 
