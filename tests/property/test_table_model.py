@@ -140,6 +140,81 @@ class TableModel(RuleBasedStateMachine):
         old = self.model[name].pop(self._ident(name, key), None)
         assert out.get("Attributes") == old
 
+    @rule(name=st.sampled_from(sorted(TABLES)), data=st.data())
+    def put_if_absent(self, name, data):
+        key = self._key(name, data)
+        ident = self._ident(name, key)
+        item = dict(key, x={"S": "new"})
+        pk = self._keynames(name)[0]
+        try:
+            self.client.put_item(TableName=name, Item=item, ConditionExpression="attribute_not_exists(#k)",
+                                 ExpressionAttributeNames={"#k": pk},
+                                 ReturnValuesOnConditionCheckFailure="ALL_OLD")
+        except self.client.exceptions.ConditionalCheckFailedException as e:
+            assert ident in self.model[name]
+            assert e.response["Item"] == self.model[name][ident]
+            return
+        assert ident not in self.model[name]
+        self.model[name][ident] = canon_item(item)
+
+    @rule(name=st.sampled_from(sorted(TABLES)), data=st.data(), d=st.integers(-50, 50))
+    def update_add(self, name, data, d):
+        if self.model[name] and data.draw(st.booleans()):
+            ident = data.draw(st.sampled_from(sorted(self.model[name], key=repr)))
+            key = {k: self.model[name][ident][k] for k in self._keynames(name)}
+        else:
+            key = self._key(name, data)
+        ident = self._ident(name, key)
+        old = self.model[name].get(ident)
+        if old is not None and "v" in old and "N" not in old["v"]:
+            return
+        out = self.client.update_item(TableName=name, Key=key,
+                                      UpdateExpression="ADD v :d SET touched = :t",
+                                      ExpressionAttributeValues={":d": {"N": str(d)},
+                                                                 ":t": {"BOOL": True}},
+                                      ReturnValues="ALL_NEW")
+        new = dict(old) if old is not None else canon_item(dict(key))
+        new["v"] = {"N": canon_n(str(int(old["v"]["N"]) + d if old and "v" in old else d))}
+        new["touched"] = {"BOOL": True}
+        self.model[name][ident] = new
+        assert out["Attributes"] == new
+
+    @rule(data=st.data(), n=st.integers(1, 6), fail=st.booleans())
+    def transact(self, data, n, fail):
+        actions, seen, staged = [], set(), []
+        for _ in range(n):
+            name = data.draw(st.sampled_from(sorted(TABLES)))
+            key = self._key(name, data)
+            ident = (name, self._ident(name, key))
+            if ident in seen:
+                continue
+            seen.add(ident)
+            if data.draw(st.booleans()):
+                item = dict(key, t={"N": str(data.draw(st.integers(0, 9)))})
+                actions.append({"Put": {"TableName": name, "Item": item}})
+                staged.append((name, ident[1], canon_item(item)))
+            else:
+                actions.append({"Delete": {"TableName": name, "Key": key}})
+                staged.append((name, ident[1], None))
+        if fail and actions:
+            # the last action's condition fails: nothing may be written
+            last = actions[-1]
+            body = last.get("Put") or last.get("Delete")
+            body["ConditionExpression"] = "attribute_exists(nosuchattr) AND attribute_not_exists(nosuchattr)"
+        try:
+            self.client.transact_write_items(TransactItems=actions)
+        except self.client.exceptions.TransactionCanceledException as e:
+            assert fail
+            codes = [r["Code"] for r in e.response["CancellationReasons"]]
+            assert codes == ["None"] * (len(actions) - 1) + ["ConditionalCheckFailed"]
+            return
+        assert not fail
+        for name, ident, item in staged:
+            if item is None:
+                self.model[name].pop(ident, None)
+            else:
+                self.model[name][ident] = item
+
     @staticmethod
     def _keynames(name):
         pk, _, sk, _ = TABLES[name]

@@ -1,52 +1,40 @@
-"""The item operations — PutItem, GetItem, DeleteItem, Query, Scan,
-BatchGetItem, BatchWriteItem — on requests whose shape is already checked.
+"""The item operations — PutItem, UpdateItem, GetItem, DeleteItem, Query,
+Scan, BatchGetItem, BatchWriteItem — on requests whose shape is already
+checked.
 
 Each function takes the Database, the request parameters and the value form
 of the request (dyncore._core.FORM_NATIVE, FORM_CLIENT or FORM_JSON) and
 returns the response in the same form. The codec validates and encodes values
-in whichever form they come, so no request is converted twice.
+in whichever form they come, so no request is converted twice. Expressions
+(and their legacy forms) are evaluated on items decoded to the client form
+(dyncore.api.exprs).
 
-Not here yet (the expressions issue): ConditionExpression, FilterExpression,
-ProjectionExpression, UpdateItem and their legacy forms; such a request gets a
-ValidationException saying so, never a silent wrong answer.
+A condition and its write are one atomic step on the item
+(TableStore.read_modify_write): no other write to the item comes between
+the read the condition sees and the write.
 """
 from __future__ import annotations
 
 import math
 
 from dyncore import _core
-from dyncore.errors import ValidationException
-from dyncore.expr import parse_expressions
+from dyncore.api import exprs, legacy
+from dyncore.api.keycond import key_condition_of
+from dyncore.errors import ConditionalCheckFailedException, ValidationException
+from dyncore.expr import (apply_update, check_filter_keys, check_update_keys, evaluate,
+                          project, updated_paths)
 from dyncore.table.partition import hash_bytes
 from dyncore.table.table import PAGE_BYTES, segment_range
 
-__all__ = ["put_item", "get_item", "delete_item", "query", "scan",
-           "batch_get_item", "batch_write_item", "KeyRange"]
+__all__ = ["put_item", "get_item", "delete_item", "update_item", "query", "scan",
+           "batch_get_item", "batch_write_item", "KeyRange", "condition_failed",
+           "projected", "updated_item"]
 
 BATCH_GET_BYTES = 16 << 20
+_CLIENT = _core.FORM_CLIENT
 _decode = _core.decode_item
 _item_size = _core.item_size
-
-# Parameters that belong to the expressions issue: refused until then.
-_LATER = ("ConditionExpression", "Expected", "ConditionalOperator", "FilterExpression",
-          "QueryFilter", "ScanFilter", "ProjectionExpression", "AttributesToGet")
-
-
-def _not_yet(p: dict) -> None:
-    for name in _LATER:
-        if p.get(name) is not None:
-            raise ValidationException(f"dyncore does not support {name} yet")
-
-
-def _check_names_values(p: dict, expressions: tuple[str, ...]) -> None:
-    """The placeholder-map checks of a request whose expressions (of
-    `expressions`, the operation's, in DynamoDB's order) are not evaluated
-    yet: names or values given without an expression, empty maps, bad keys,
-    unused entries -- with DynamoDB's messages (dyncore.expr)."""
-    names, values = p.get("ExpressionAttributeNames"), p.get("ExpressionAttributeValues")
-    if names is None and values is None:
-        return
-    parse_expressions({e: p.get(e) for e in expressions}, names, values)
+_from_client = exprs.from_client
 
 
 # -- capacity ----------------------------------------------------------------
@@ -88,32 +76,59 @@ def _write_response(p: dict, t, all_old: bool, old, new_size: int, form: int) ->
     out = {}
     if old is not None and all_old:
         out["Attributes"] = _decode(old, form)
-    cc = _consumed(p, t.name, _write_units(max(new_size, _item_size(old) if old else 0)),
-                   "WriteCapacityUnits")
-    if cc:
-        out["ConsumedCapacity"] = cc
+    if p.get("ReturnConsumedCapacity") not in (None, "NONE"):
+        out["ConsumedCapacity"] = _consumed(
+            p, t.name, _write_units(max(new_size, _item_size(old) if old else 0)),
+            "WriteCapacityUnits")
     return out
 
 
+def condition_failed(p: dict, old: bytes | None, form: int) -> ConditionalCheckFailedException:
+    """DynamoDB's error for a failed condition, with the old item when
+    ReturnValuesOnConditionCheckFailure is ALL_OLD."""
+    if p.get("ReturnValuesOnConditionCheckFailure") == "ALL_OLD" and old is not None:
+        return ConditionalCheckFailedException("The conditional request failed",
+                                               Item=_decode(old, form))
+    return ConditionalCheckFailedException("The conditional request failed")
+
+
+def _client_item(raw: bytes | None) -> dict | None:
+    return None if raw is None else _decode(raw, _CLIENT)
+
+
 def put_item(db, p: dict, form: int) -> dict:
-    _not_yet(p)
-    _check_names_values(p, ("ConditionExpression",))
+    plan = exprs.plan("PutItem", p, form)
     t = db.table(p["TableName"])
     all_old, want = _return_old(p)
     h, key, value, size = t.schema.encode_item(p["Item"], form)
-    old = t.store.put(h, key, value, want_old=want)
+    cond = plan.condition
+    if cond is None:
+        old = t.store.put(h, key, value, want_old=want)
+    else:
+        def change(old):
+            if not evaluate(cond, _client_item(old)):
+                raise condition_failed(p, old, form)
+            return value, old
+        old = t.store.read_modify_write(h, key, change)
     return _write_response(p, t, all_old, old, size, form)
 
 
+def projected(raw: bytes, projection, form: int) -> dict:
+    """A stored item, decoded to `form`, through a ProjectionExpression
+    tree (None: the whole item)."""
+    if projection is None:
+        return _decode(raw, form)
+    return _from_client(project(_decode(raw, _CLIENT), projection.paths), form)
+
+
 def get_item(db, p: dict, form: int) -> dict:
-    _not_yet(p)
-    _check_names_values(p, ("ProjectionExpression",))
+    plan = exprs.plan("GetItem", p, form)
     t = db.table(p["TableName"])
     h, key = t.schema.encode_key(p["Key"], form)
     v = t.store.get(h, key)
     out = {}
     if v is not None:
-        out["Item"] = _decode(v, form)
+        out["Item"] = projected(v, plan.projection, form)
     if p.get("ReturnConsumedCapacity") not in (None, "NONE"):
         out["ConsumedCapacity"] = _consumed(
             p, t.name, _read_units(_item_size(v) if v else 0, bool(p.get("ConsistentRead"))),
@@ -122,13 +137,82 @@ def get_item(db, p: dict, form: int) -> dict:
 
 
 def delete_item(db, p: dict, form: int) -> dict:
-    _not_yet(p)
-    _check_names_values(p, ("ConditionExpression",))
+    plan = exprs.plan("DeleteItem", p, form)
     t = db.table(p["TableName"])
     all_old, want = _return_old(p)
     h, key = t.schema.encode_key(p["Key"], form)
-    old = t.store.delete(h, key, want_old=want)
+    cond = plan.condition
+    if cond is None:
+        old = t.store.delete(h, key, want_old=want)
+    else:
+        def change(old):
+            if not evaluate(cond, _client_item(old)):
+                raise condition_failed(p, old, form)
+            return None, old
+        old = t.store.read_modify_write(h, key, change)
     return _write_response(p, t, all_old, old, 0, form)
+
+
+def updated_item(t, p: dict, form: int, plan, old: bytes | None):
+    """UpdateItem's new item for the stored old one (None: absent), after
+    the condition: (old item, new item, new encoded value), items in client
+    form. Raises ConditionalCheckFailedException or the update's error."""
+    old_item = _client_item(old)
+    if plan.condition is not None and not evaluate(plan.condition, old_item):
+        raise condition_failed(p, old, form)
+    key = None
+    if old_item is None:
+        # a new item starts from its key (REMOVE of a nested path in it is a no-op)
+        key = {name: exprs.to_client(p["Key"][name], form) for name in t.key_names}
+    if plan.update is None:
+        new_item = old_item if old_item is not None else key
+    elif plan.legacy_update:
+        try:
+            new_item = apply_update(plan.update, old_item, key=key)
+        except ValidationException as e:
+            raise legacy.legacy_update_error(e) from None
+    else:
+        new_item = apply_update(plan.update, old_item, key=key)
+    try:
+        _, _, value, _ = t.schema.encode_item(new_item, _CLIENT)
+    except ValidationException as e:
+        if e.message == "Item size has exceeded the maximum allowed size":
+            raise ValidationException(
+                "Item size to update has exceeded the maximum allowed size") from None
+        raise
+    return old_item, new_item, value
+
+
+def update_item(db, p: dict, form: int) -> dict:
+    plan = exprs.plan("UpdateItem", p, form)
+    t = db.table(p["TableName"])
+    if plan.update is not None:
+        check_update_keys(plan.update, t.key_names)
+    rv = p.get("ReturnValues") or "NONE"
+    h, key = t.schema.encode_key(p["Key"], form)
+
+    def change(old):
+        old_item, new_item, value = updated_item(t, p, form, plan, old)
+        return value, (old, old_item, new_item, value)
+
+    old, old_item, new_item, value = t.store.read_modify_write(h, key, change)
+    out = {}
+    if rv == "ALL_OLD":
+        if old is not None:
+            out["Attributes"] = _decode(old, form)
+    elif rv == "ALL_NEW":
+        out["Attributes"] = _decode(value, form)
+    elif rv in ("UPDATED_OLD", "UPDATED_NEW"):
+        paths = updated_paths(plan.update) if plan.update is not None else ()
+        source = old_item if rv == "UPDATED_OLD" else new_item
+        attrs = project(source, paths) if source and paths else {}
+        if attrs:
+            out["Attributes"] = _from_client(attrs, form)
+    if p.get("ReturnConsumedCapacity") not in (None, "NONE"):
+        out["ConsumedCapacity"] = _consumed(
+            p, t.name, _write_units(max(_item_size(value), _item_size(old) if old else 0)),
+            "WriteCapacityUnits")
+    return out
 
 
 # -- Query and Scan ------------------------------------------------------------------
@@ -190,37 +274,61 @@ def _limit(p: dict) -> int | None:
     return None if limit is None else int(limit)
 
 
-def _select(p: dict, index: bool) -> str:
-    select = p.get("Select") or "ALL_ATTRIBUTES"
+def _select(p: dict, index: bool, projection) -> str:
+    """The Select of a Query or Scan, checked against its projection."""
+    select = p.get("Select")
+    given = ("ProjectionExpression" if p.get("ProjectionExpression") is not None
+             else "AttributesToGet" if p.get("AttributesToGet") is not None else None)
+    if select is None:
+        return "SPECIFIC_ATTRIBUTES" if given else "ALL_ATTRIBUTES"
+    if given and select != "SPECIFIC_ATTRIBUTES":
+        what = "only the Count" if select == "COUNT" else select
+        raise ValidationException(f"Cannot specify the {given} when choosing to get {what}")
     if select == "ALL_PROJECTED_ATTRIBUTES" and not index:
         raise ValidationException(
             "ALL_PROJECTED_ATTRIBUTES can be used only when Querying using an IndexName")
-    if select == "SPECIFIC_ATTRIBUTES":
-        raise ValidationException("dyncore does not support SPECIFIC_ATTRIBUTES yet")
+    if select == "SPECIFIC_ATTRIBUTES" and not given:
+        raise ValidationException(
+            "Must specify the AttributesToGet or ProjectionExpression when choosing to get "
+            "SPECIFIC_ATTRIBUTES")
     return select
 
 
 def _page(t, rng: KeyRange, reverse: bool, limit: int | None, form: int, select: str,
-          p: dict) -> dict:
-    """Read one page: at most `limit` items and about 1 MB."""
+          p: dict, plan) -> dict:
+    """Read one page: at most `limit` items and about 1 MB, read before the
+    filter (as DynamoDB counts them); Count is what passed the filter,
+    ScannedCount what was read."""
     items = []
-    count = 0
+    scanned = count = 0
     read = 0
     last = None
     count_only = select == "COUNT"
+    flt, projection = plan.filter, plan.projection
+    plain = flt is None and projection is None
     for k, v in t.store.range(rng.start, rng.end, reverse):
-        count += 1
+        scanned += 1
         read += _item_size(v)
-        if not count_only:
-            items.append(_decode(v, form))
-        if (limit is not None and count >= limit) or read >= PAGE_BYTES:
+        if plain:
+            count += 1
+            if not count_only:
+                items.append(_decode(v, form))
+        else:
+            item = _decode(v, _CLIENT)
+            if flt is None or evaluate(flt, item, "Filter"):
+                count += 1
+                if not count_only:
+                    if projection is not None:
+                        item = project(item, projection.paths)
+                    items.append(_from_client(item, form))
+        if (limit is not None and scanned >= limit) or read >= PAGE_BYTES:
             last = v
             break
     out = {}
     if not count_only:
         out["Items"] = items
     out["Count"] = count
-    out["ScannedCount"] = count
+    out["ScannedCount"] = scanned
     if last is not None:
         out["LastEvaluatedKey"] = t.schema.item_key(last, form)
     cc = _consumed(p, t.name, _read_units(read, bool(p.get("ConsistentRead"))),
@@ -246,37 +354,26 @@ def _start_key(t, p: dict, form: int) -> bytes | None:
         raise ValidationException(f"The provided starting key is invalid: {e.message}") from None
 
 
-def _values_to_client(p: dict) -> dict:
-    p = dict(p)
-    conv = _core.canonical_value
-    native, client = _core.FORM_NATIVE, _core.FORM_CLIENT
-    if p.get("ExpressionAttributeValues"):
-        p["ExpressionAttributeValues"] = {k: conv(v, native, client)
-                                          for k, v in p["ExpressionAttributeValues"].items()}
-    if p.get("KeyConditions"):
-        p["KeyConditions"] = {
-            name: dict(c, AttributeValueList=[conv(v, native, client)
-                                              for v in c.get("AttributeValueList") or ()])
-            for name, c in p["KeyConditions"].items()}
-    return p
+def _query_filter_keys(t, p: dict, plan) -> None:
+    """A Query's filter may not use the table's key attributes."""
+    if plan.filter is None:
+        return
+    keys = [k for k in t.key_names]
+    if p.get("FilterExpression") is not None:
+        check_filter_keys(plan.filter, keys)
+        return
+    legacy.check_query_filter_keys(p.get("QueryFilter"), keys)
 
 
-def query(db, p: dict, form: int, key_condition=None) -> dict:
-    """Query. key_condition: (pk_value, sk_op, sk_values) already analysed
-    (from KeyConditionExpression or KeyConditions, see dyncore.api.keycond)."""
-    _not_yet(p)
+def query(db, p: dict, form: int) -> dict:
+    plan = exprs.plan("Query", p, form)
     t = db.table(p["TableName"])
     _index(t, p)
-    select = _select(p, False)
-    vform = form
-    if form == _core.FORM_NATIVE:
-        # Expressions are checked on AttributeValues: bring native values over.
-        p = _values_to_client(p)
-        vform = _core.FORM_CLIENT
-    if key_condition is None:
-        from dyncore.api.keycond import key_condition_of
-        key_condition = key_condition_of(t, p, vform)
-    pk_value, sk_op, sk_values = key_condition
+    select = _select(p, False, plan.projection)
+    pk_value, sk_op, sk_values = key_condition_of(t, p, plan.key_condition)
+    # expression values are in client form, KeyConditions' in the request's
+    vform = form if plan.key_condition is None else _CLIENT
+    _query_filter_keys(t, p, plan)
     rng = key_range(t, pk_value, sk_op, sk_values, vform)
     reverse = p.get("ScanIndexForward") is False
     start = _start_key(t, p, form)
@@ -292,15 +389,14 @@ def query(db, p: dict, form: int, key_condition=None) -> dict:
             rng = KeyRange(max(rng.start, start + b"\x00"), rng.end)
     if rng.end is not None and rng.start >= rng.end:
         rng = KeyRange(rng.start, rng.start)
-    return _page(t, rng, reverse, _limit(p), form, select, p)
+    return _page(t, rng, reverse, _limit(p), form, select, p, plan)
 
 
 def scan(db, p: dict, form: int) -> dict:
-    _not_yet(p)
-    _check_names_values(p, ("FilterExpression", "ProjectionExpression"))
+    plan = exprs.plan("Scan", p, form)
     t = db.table(p["TableName"])
     _index(t, p)
-    select = _select(p, False)
+    select = _select(p, False, plan.projection)
     seg, total = p.get("Segment"), p.get("TotalSegments")
     if seg is not None and total is None:
         raise ValidationException(
@@ -327,7 +423,7 @@ def scan(db, p: dict, form: int) -> dict:
                 raise ValidationException(
                     "The provided Exclusive start key does not map to the provided segment")
         start = esk + b"\x00"
-    return _page(t, KeyRange(start, end), False, _limit(p), form, select, p)
+    return _page(t, KeyRange(start, end), False, _limit(p), form, select, p, plan)
 
 
 # -- batches ---------------------------------------------------------------------
@@ -338,10 +434,9 @@ def batch_get_item(db, p: dict, form: int) -> dict:
     total = sum(len(r.get("Keys") or ()) for r in requests.values())
     if total > 100:
         raise ValidationException("Too many items requested for the BatchGetItem call")
-    plan = []
+    plans = []
     for name, r in requests.items():
-        _not_yet(r)
-        _check_names_values(r, ("ProjectionExpression",))
+        plan = exprs.plan("BatchGetItem", r, form)
         t = db.table(name)
         seen = set()
         keys = []
@@ -351,12 +446,12 @@ def batch_get_item(db, p: dict, form: int) -> dict:
                 raise ValidationException("Provided list of item keys contains duplicates")
             seen.add(k)
             keys.append((h, k, key))
-        plan.append((t, r, keys))
+        plans.append((t, r, keys, plan.projection))
     responses = {}
     unprocessed = {}
     size = 0
     capacity = {}
-    for t, r, keys in plan:
+    for t, r, keys, projection in plans:
         got = responses.setdefault(t.name, [])
         consistent = bool(r.get("ConsistentRead"))
         for h, k, key in keys:
@@ -370,7 +465,7 @@ def batch_get_item(db, p: dict, form: int) -> dict:
             capacity[t.name] = capacity.get(t.name, 0.0) + _read_units(n, consistent)
             if v is not None:
                 size += n
-                got.append(_decode(v, form))
+                got.append(projected(v, projection, form))
     out = {"Responses": responses, "UnprocessedKeys": unprocessed}
     if p.get("ReturnConsumedCapacity") not in (None, "NONE"):
         out["ConsumedCapacity"] = [_consumed(p, name, units, "ReadCapacityUnits")

@@ -1,14 +1,14 @@
 """A Query's key condition, from KeyConditionExpression or the legacy
 KeyConditions, as (pk value, sort-key operator or None, sort-key values).
 
-Values stay in the request's form; the codec checks their types against the
-key schema when it encodes them.
+Expression values come in client form (dyncore.api.exprs converts them);
+legacy KeyConditions values stay in the request's form. Either way the codec
+checks their types against the key schema when it encodes them.
 """
 from __future__ import annotations
 
-from dyncore import _core
 from dyncore.errors import ValidationException
-from dyncore.expr import analyse_key_condition, parse_expressions
+from dyncore.expr import analyse_key_condition
 
 __all__ = ["key_condition_of"]
 
@@ -16,21 +16,28 @@ _LEGACY_OPS = {"EQ": ("=", 1), "LE": ("<=", 1), "LT": ("<", 1), "GE": (">=", 1),
                "GT": (">", 1), "BEGINS_WITH": ("begins_with", 1), "BETWEEN": ("BETWEEN", 2)}
 
 
-def key_condition_of(t, p: dict, form: int):
-    expr = p.get("KeyConditionExpression")
+def key_condition_of(t, p: dict, tree):
+    """(pk value, sort-key operator or None, sort-key values) of Query p on
+    table t: from `tree`, the request's KeyConditionExpression already parsed
+    (values in client form), or from the legacy KeyConditions (values in the
+    request's form)."""
     legacy = p.get("KeyConditions")
-    if expr is not None and legacy is not None:
+    if tree is not None and legacy is not None:
         raise ValidationException(
             "Can not use both expression and non-expression parameters in the same request: "
             "Non-expression parameters: {KeyConditions} Expression parameters: "
             "{KeyConditionExpression}")
-    if expr is None and legacy is None:
+    if tree is None and legacy is None:
         raise ValidationException(
             "Either the KeyConditions or KeyConditionExpression parameter must be specified "
             "in the request.")
     if legacy is not None:
         return _legacy(t, legacy)
-    return _expression(t, p, expr, form)
+    types = {t.pk: t.schema.pk_type}
+    if t.sk:
+        types[t.sk] = t.schema.sk_type
+    kc = analyse_key_condition(tree, (t.pk, t.sk), types)
+    return kc.pk_value, kc.sk_op, list(kc.sk_values)
 
 
 def _legacy(t, conditions: dict):
@@ -61,18 +68,3 @@ def _legacy(t, conditions: dict):
     if len(out) == 1:
         return pk_value, None, []
     return pk_value, out[1][0], out[1][1]
-
-
-def _expression(t, p: dict, expr: str, form: int):
-    trees = parse_expressions(
-        {"KeyConditionExpression": expr, "FilterExpression": p.get("FilterExpression"),
-         "ProjectionExpression": p.get("ProjectionExpression")},
-        p.get("ExpressionAttributeNames"), p.get("ExpressionAttributeValues"),
-        values_null_order=("FilterExpression", "KeyConditionExpression"))
-    types = None
-    if form != _core.FORM_NATIVE:  # native values are type-checked by the codec
-        types = {t.pk: t.schema.pk_type}
-        if t.sk:
-            types[t.sk] = t.schema.sk_type
-    kc = analyse_key_condition(trees["KeyConditionExpression"], (t.pk, t.sk), types)
-    return kc.pk_value, kc.sk_op, list(kc.sk_values)

@@ -11,7 +11,7 @@ botocore labels its ClientError. The embedded client, the resource Table and
 from __future__ import annotations
 
 from dyncore import _core
-from dyncore.api import control, items
+from dyncore.api import control, items, transact
 from dyncore.api.validate import deep_client_report
 from dyncore.errors import (ClosedError, DynamoDBError, ParamValidationError,
                             ResourceNotFoundException)
@@ -33,10 +33,13 @@ HANDLERS = {
     "PutItem": items.put_item,
     "GetItem": items.get_item,
     "DeleteItem": items.delete_item,
+    "UpdateItem": items.update_item,
     "Query": items.query,
     "Scan": items.scan,
     "BatchGetItem": items.batch_get_item,
     "BatchWriteItem": items.batch_write_item,
+    "TransactWriteItems": transact.transact_write_items,
+    "TransactGetItems": transact.transact_get_items,
 }
 
 
@@ -95,7 +98,7 @@ class Service:
         try:
             h, k = t.schema.encode_key(key, form)
             parts = t.store.router.parts
-            if len(parts) == 1:
+            if len(parts) == 1 and not t.store.committing:
                 return parts[0].engine.get(k)
             return t.store.get(h, k)
         except Exception:

@@ -1,0 +1,206 @@
+"""TransactWriteItems and TransactGetItems.
+
+A write transaction checks every action's request first (any problem there
+is a ValidationException and nothing happens), then takes the stripe locks of
+all its items (dyncore.table.txn.hold), evaluates every condition and update
+against the items as they are, and either commits all the writes atomically
+(TxnLog.commit) or, if any action fails, writes nothing and raises
+TransactionCanceledException with one reason per action, in order.
+
+A read transaction takes the same locks, so the items it returns are one
+point in time: no write (single or transactional) is half visible.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+
+from dyncore import _core
+from dyncore.api import exprs
+from dyncore.api.items import (_consumed, _read_units, _write_units, condition_failed,
+                               projected, updated_item)
+from dyncore.errors import (ConditionalCheckFailedException,
+                            IdempotentParameterMismatchException,
+                            TransactionCanceledException, TransactionInProgressException,
+                            ValidationException)
+from dyncore.expr import check_update_keys, evaluate
+from dyncore.table.txn import Write, hold
+
+__all__ = ["transact_write_items", "transact_get_items", "TRANSACTION_BYTES"]
+
+TRANSACTION_BYTES = 4 << 20
+_CLIENT = _core.FORM_CLIENT
+_decode = _core.decode_item
+_item_size = _core.item_size
+_KINDS = (("ConditionCheck", "ConditionCheck"), ("Put", "PutItem"), ("Delete", "DeleteItem"),
+          ("Update", "UpdateItem"))
+
+
+class _Action:
+    __slots__ = ("kind", "request", "plan", "table", "h", "key", "value", "size")
+
+    def __init__(self, kind, request, plan, table, h, key, value=None, size=0):
+        self.kind = kind
+        self.request = request
+        self.plan = plan
+        self.table = table
+        self.h = h
+        self.key = key
+        self.value = value
+        self.size = size
+
+
+def _json_default(o):
+    if isinstance(o, (set, frozenset)):
+        return sorted(repr(x) for x in o)
+    return repr(o)
+
+
+def _digest(p: dict) -> bytes:
+    body = {k: v for k, v in p.items() if k != "ClientRequestToken"}
+    return hashlib.sha256(json.dumps(body, sort_keys=True, default=_json_default)
+                          .encode()).digest()
+
+
+def _check_unique(actions) -> None:
+    seen = set()
+    for a in actions:
+        ident = (id(a.table), a.key)
+        if ident in seen:
+            raise ValidationException(
+                "Transaction request cannot include multiple operations on one item")
+        seen.add(ident)
+
+
+def _prepare_write(db, entry: dict, form: int) -> _Action:
+    present = [(k, op) for k, op in _KINDS if entry.get(k) is not None]
+    if len(present) != 1:
+        raise ValidationException(
+            "TransactItems can only contain one of Check, Put, Update or Delete")
+    kind, op = present[0]
+    r = entry[kind]
+    plan = exprs.plan(op, r, form)
+    t = db.table(r["TableName"])
+    if kind == "Put":
+        h, key, value, size = t.schema.encode_item(r["Item"], form)
+        return _Action(kind, r, plan, t, h, key, value, size)
+    h, key = t.schema.encode_key(r["Key"], form)
+    if kind == "Update" and plan.update is not None:
+        check_update_keys(plan.update, t.key_names)
+    return _Action(kind, r, plan, t, h, key)
+
+
+def _reason(e) -> dict:
+    if isinstance(e, ConditionalCheckFailedException):
+        out = {"Code": "ConditionalCheckFailed", "Message": e.message}
+        if "Item" in e.extra:
+            out["Item"] = e.extra["Item"]
+        return out
+    return {"Code": "ValidationError", "Message": e.message}
+
+
+def _run(a: _Action, old: bytes | None, form: int) -> bytes | None:
+    """The action's new value (None: delete; the old value for a check),
+    or raises its failure."""
+    p, plan = a.request, a.plan
+    if a.kind == "Update":
+        _, _, value = updated_item(a.table, p, form, plan, old)
+        a.size = _item_size(value)
+        return value
+    if plan.condition is not None and not evaluate(
+            plan.condition, None if old is None else _decode(old, _CLIENT)):
+        raise condition_failed(p, old, form)
+    if a.kind == "Put":
+        return a.value
+    if a.kind == "Delete":
+        return None
+    return old
+
+
+def transact_write_items(db, p: dict, form: int) -> dict:
+    actions = [_prepare_write(db, entry, form) for entry in p["TransactItems"]]
+    _check_unique(actions)
+    if sum(a.size for a in actions) > TRANSACTION_BYTES:
+        raise ValidationException(
+            "Transaction request size has exceeded the maximum allowed size of 4 MB")  # [verify]
+    token = p.get("ClientRequestToken")
+    digest = _digest(p) if token is not None else b"\x00" * 32
+    status = db.txlog.begin(token, digest)
+    if status == "running":
+        raise TransactionInProgressException(
+            "The transaction with the given request token is already in progress.")  # [verify]
+    if status == "mismatch":
+        raise IdempotentParameterMismatchException(
+            "The request uses the same client token as a previous, but non-identical "
+            "request.")  # [verify]
+    try:
+        if status == "new":
+            _commit(db, actions, form, token, digest)
+    finally:
+        if status == "new":
+            db.txlog.end(token)
+    return _write_capacity(p, actions)
+
+
+def _commit(db, actions, form: int, token, digest) -> None:
+    with hold([(a.table.store, a.h) for a in actions]):
+        reasons = []
+        failed = False
+        writes = []
+        olds = []
+        for a in actions:
+            old = a.table.store.get(a.h, a.key)
+            olds.append(old)
+            try:
+                new = _run(a, old, form)
+            except (ConditionalCheckFailedException, ValidationException) as e:
+                reasons.append(_reason(e))
+                failed = True
+                continue
+            reasons.append({"Code": "None"})
+            if a.kind != "ConditionCheck":
+                t = a.table
+                writes.append(Write(t.name, t.record["id"], t.store, a.h, a.key, new))
+        if failed:
+            codes = ", ".join(r["Code"] for r in reasons)
+            raise TransactionCanceledException(
+                "Transaction cancelled, please refer cancellation reasons for specific "
+                f"reasons [{codes}]", CancellationReasons=reasons)
+        for a, old in zip(actions, olds):
+            if old is not None:
+                a.size = max(a.size, _item_size(old))
+        db.txlog.commit(writes, token, digest)
+
+
+def _write_capacity(p: dict, actions) -> dict:
+    if p.get("ReturnConsumedCapacity") in (None, "NONE"):
+        return {}
+    units: dict[str, float] = {}
+    for a in actions:
+        units[a.table.name] = units.get(a.table.name, 0.0) + 2 * _write_units(a.size)
+    return {"ConsumedCapacity": [_consumed(p, name, u, "WriteCapacityUnits")
+                                 for name, u in units.items()]}
+
+
+def transact_get_items(db, p: dict, form: int) -> dict:
+    actions = []
+    for entry in p["TransactItems"]:
+        r = entry["Get"]
+        plan = exprs.plan("TransactGetItems", r, form)
+        t = db.table(r["TableName"])
+        h, key = t.schema.encode_key(r["Key"], form)
+        actions.append(_Action("Get", r, plan, t, h, key))
+    _check_unique(actions)
+    with hold([(a.table.store, a.h) for a in actions]):
+        values = [a.table.store.get(a.h, a.key) for a in actions]
+    responses = []
+    units: dict[str, float] = {}
+    for a, v in zip(actions, values):
+        responses.append({} if v is None else {"Item": projected(v, a.plan.projection, form)})
+        units[a.table.name] = units.get(a.table.name, 0.0) + 2 * _read_units(
+            _item_size(v) if v is not None else 0, True)
+    out = {"Responses": responses}
+    if p.get("ReturnConsumedCapacity") not in (None, "NONE"):
+        out["ConsumedCapacity"] = [_consumed(p, name, u, "ReadCapacityUnits")
+                                   for name, u in units.items()]
+    return out
