@@ -9,6 +9,7 @@ fairness rules.
     python bench/items.py                          # 1,000,000 items (moto: 20,000)
     python bench/items.py --quick                  # 100,000 items (moto: 5,000)
     python bench/items.py --only dyncore,sqlite --workloads put_item,get_item
+    python bench/items.py --quick --workloads update_item,cond_put,filter_query,transact_write
     python bench/items.py --repeat 3 --json bench/out/items.json --md bench/out/items.md
     python bench/items.py --profile-only --quick   # where dyncore's time goes
 
@@ -40,14 +41,32 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 SYSTEMS = ["dyncore", "moto", "sqlite"]
-WORKLOADS = ["put_item", "get_item", "query", "batch_write"]
+WORKLOADS = ["put_item", "get_item", "query", "batch_write",
+             "update_item", "cond_put", "filter_query", "transact_write"]
 APIS = ["table", "client"]  # dyncore and moto; SQLite has one way ("sql")
 UNITS = {"put_item": "items/s", "get_item": "items/s", "query": "queries/s",
-         "batch_write": "items/s"}
+         "batch_write": "items/s", "update_item": "items/s", "cond_put": "items/s",
+         "filter_query": "queries/s", "transact_write": "items/s"}
+# Workloads run through the low-level client only (wire form), and those SQLite has no
+# natural equivalent of (the report shows these cells as n/a, not as errors).
+CLIENT_ONLY = {"update_item", "cond_put", "filter_query", "transact_write"}
+NO_SQL = {"filter_query"}
+# Workloads whose ratio to moto is reported as information, not against the 50x target.
+MOTO_INFO = {"update_item", "cond_put", "filter_query", "transact_write"}
 MiB = 1 << 20
 QUERY_LIMIT = 10
 BATCH = 25  # BatchWriteItem's maximum
 TABLE_PUT, TABLE_CLIENT, TABLE_BATCH, TABLE_BATCH_T = "items_t", "items_c", "items_b", "items_bt"
+TABLE_COND, TABLE_FILTER, TABLE_TX = "items_cp", "items_fq", "items_tx"
+# update_item: a conditional counter update of an existing numeric attribute (age is no
+# reserved word); every key exists, so every call succeeds.
+UPDATE_EXPR, UPDATE_COND = "SET age = age + :one", "attribute_exists(pk)"
+COND_PUT_COND = "attribute_not_exists(pk)"  # cond_put: into a fresh table, all succeed
+TX_SIZE = 10  # transact_write: Puts per TransactWriteItems call
+# filter_query: partitions of FILTER_PER_PK items ("part#%05d", sk 0..999), attributes
+# of the generated items; FilterExpression "age < 25" keeps ages 18..24, about 9.6%.
+FILTER_PER_PK, FILTER_AGE = 1000, 25
+FILTER_EXPR = "age < :lim"
 KEY_SCHEMA = dict(
     KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"},
                {"AttributeName": "sk", "KeyType": "RANGE"}],
@@ -56,6 +75,7 @@ KEY_SCHEMA = dict(
     BillingMode="PAY_PER_REQUEST")
 # Targets from the issue: dyncore's Table API figures, and the ratio to moto.
 TARGET_PUT, TARGET_GET, TARGET_MOTO_RATIO = 100_000, 200_000, 50.0
+TARGET_UPDATE_COST = 1.5  # conditional update_item costs at most 1.5x a put_item (client)
 
 
 # --------------------------------------------------------------------------- data
@@ -142,6 +162,21 @@ class Data:
         if form == "native":
             return [{":p": p} for p in self.query_pks]
         return [{":p": {"S": p}} for p in self.query_pks]
+
+    # filter_query's table: partition p holds FILTER_PER_PK items; item j of it takes the
+    # attributes of generated item (p * FILTER_PER_PK + j) mod n, with its own pk and sk.
+    def filter_src(self, p: int, j: int) -> int:
+        return (p * FILTER_PER_PK + j) % self.n
+
+    def filter_wire(self, p: int, j: int) -> dict:
+        it = self.wire(self.filter_src(p, j))
+        it["pk"], it["sk"] = {"S": "part#%05d" % p}, {"N": str(j)}
+        return it
+
+    def filter_count(self, p: int) -> int:
+        """Items of partition p that FILTER_EXPR keeps."""
+        age = self.f[4]
+        return sum(1 for j in range(FILTER_PER_PK) if age[self.filter_src(p, j)] < FILTER_AGE)
 
     def sizes(self, sample: int = 2000) -> dict:
         """Mean item size: DynamoDB's rules, and json.dumps of the wire form."""
@@ -377,8 +412,11 @@ def run_dynamo(sysname: str, a, base: Path, data: Data, wl: list, W: dict, res: 
             log(f"  [{sysname}] {name}: ERROR\n{errors[name]}")
             return False
 
-    need_data = any(w in wl for w in ("get_item", "query"))
+    need_data = any(w in wl for w in ("get_item", "query", "update_item"))
     filled = False  # TABLE_PUT holds every item
+    fparts = a.moto_filter_parts if sysname == "moto" else a.filter_parts
+    fqueries = a.moto_filter_queries if sysname == "moto" else a.filter_queries
+    floaded = False  # TABLE_FILTER holds fparts partitions of FILTER_PER_PK items
 
     # put_item, Table API, into a fresh table (also the table the reads use)
     def put_table():
@@ -440,7 +478,25 @@ def run_dynamo(sysname: str, a, base: Path, data: Data, wl: list, W: dict, res: 
             log(f"  [{sysname}] loaded {n:,} items untimed for the reads")
         guarded("load", load)
 
-    if need_data and filled and not a.no_reopen:
+    if "filter_query" in wl:
+        def load_filter():  # untimed, with batches, before the reopen as for the reads
+            nonlocal floaded
+            s.create_table(TABLE_FILTER)
+            bw = s.client.batch_write_item
+            for p in range(fparts):
+                items = [data.filter_wire(p, j) for j in range(FILTER_PER_PK)]
+                for i in range(0, len(items), BATCH):
+                    out = bw(RequestItems={TABLE_FILTER: [
+                        {"PutRequest": {"Item": it}} for it in items[i:i + BATCH]]})
+                    un = out.get("UnprocessedItems") or {}
+                    while un:
+                        un = bw(RequestItems=un).get("UnprocessedItems") or {}
+            floaded = True
+            log(f"  [{sysname}] loaded {fparts:,} partitions of {FILTER_PER_PK:,} items "
+                "untimed for filter_query")
+        guarded("filter_query/load", load_filter)
+
+    if ((need_data and filled) or floaded) and not a.no_reopen:
         t0 = time.perf_counter()
         if guarded("reopen", s.reopen):
             res["reopen_seconds"] = time.perf_counter() - t0
@@ -559,6 +615,124 @@ def run_dynamo(sysname: str, a, base: Path, data: Data, wl: list, W: dict, res: 
         guarded("batch_write/table", batch_table)
         guarded("batch_write/client", batch_client)
 
+    # update_item, client: SET age = age + :one (condition: the item exists) on every item
+    # of TABLE_PUT once, keys in random order (after the reads, so their checks hold)
+    if "update_item" in wl and filled:
+        def update_client():
+            keys = data.keys("wire")
+            upd = s.client.update_item
+            T, UE, CE = TABLE_PUT, UPDATE_EXPR, UPDATE_COND
+            V = {":one": {"N": "1"}}
+
+            def body():
+                for k in keys:
+                    upd(TableName=T, Key=k, UpdateExpression=UE, ConditionExpression=CE,
+                        ExpressionAttributeValues=V)
+            rec = timed("update_item/client", sysname, len(keys), body, W,
+                        update=UE, condition=CE)
+            age = data.f[4]
+            sample = random.Random(5).sample(data.get_order, min(200, n))
+            bad = 0
+            for i in sample:
+                got = s.client.get_item(TableName=T, Key=data.wire_key(i)).get("Item") or {}
+                bad += got.get("age") != {"N": str(age[i] + 1)}
+            check(rec, bad == 0, f"{bad} of {len(sample)} sampled items do not have age + 1",
+                  sysname, "update_item/client")
+        guarded("update_item/client", update_client)
+
+    # cond_put, client: PutItem with attribute_not_exists(pk) into a fresh table
+    if "cond_put" in wl:
+        def cond_put_client():
+            s.create_table(TABLE_COND)
+            c = s.client
+            items = data.items("wire")
+            put = c.put_item
+            T, CE = TABLE_COND, COND_PUT_COND
+
+            def body():
+                for it in items:
+                    put(TableName=T, Item=it, ConditionExpression=CE)
+            rec = timed("cond_put/client", sysname, n, body, W, condition=CE)
+            cnt, kw = 0, {}
+            while True:
+                out = c.scan(TableName=T, Select="COUNT", **kw)
+                cnt += out["Count"]
+                if "LastEvaluatedKey" not in out:
+                    break
+                kw = {"ExclusiveStartKey": out["LastEvaluatedKey"]}
+            check(rec, cnt == n, f"{cnt} items in the table, expected {n}", sysname,
+                  "cond_put/client")
+            sample = random.Random(6).sample(range(n), min(200, n))
+            bad = sum(1 for j in sample
+                      if not same_wire(c.get_item(TableName=T, Key={"pk": items[j]["pk"],
+                                                                     "sk": items[j]["sk"]})
+                                       .get("Item"), items[j]))
+            check(rec, bad == 0, f"{bad} of {len(sample)} sampled items read back wrong",
+                  sysname, "cond_put/client")
+        guarded("cond_put/client", cond_put_client)
+
+    # filter_query, client: Query pk = :p with FilterExpression age < 25 on partitions of
+    # FILTER_PER_PK items, every page (LastEvaluatedKey followed)
+    if "filter_query" in wl and floaded:
+        def filter_query_client():
+            rnd = random.Random(a.seed + 7)
+            parts = [rnd.randrange(fparts) for _ in range(fqueries)]
+            vals = [{":p": {"S": "part#%05d" % p}, ":lim": {"N": str(FILTER_AGE)}}
+                    for p in parts]
+            want = sum(data.filter_count(p) for p in parts)
+            q = s.client.query
+            T, KCE, FE = TABLE_FILTER, "pk = :p", FILTER_EXPR
+
+            def body():
+                rows = pages = 0
+                for v in vals:
+                    out = q(TableName=T, KeyConditionExpression=KCE, FilterExpression=FE,
+                            ExpressionAttributeValues=v)
+                    rows += len(out["Items"])
+                    pages += 1
+                    while "LastEvaluatedKey" in out:
+                        out = q(TableName=T, KeyConditionExpression=KCE, FilterExpression=FE,
+                                ExpressionAttributeValues=v,
+                                ExclusiveStartKey=out["LastEvaluatedKey"])
+                        rows += len(out["Items"])
+                        pages += 1
+                return rows, pages
+            rec = timed("filter_query/client", sysname, len(vals), body, W,
+                        partition_items=FILTER_PER_PK, partitions=fparts, filter=FE)
+            rows, pages = rec.pop("check")
+            rec.update(check=rows, pages=pages, items_per_query=rows / max(1, len(vals)))
+            check(rec, rows == want, f"{rows} items, expected {want}", sysname,
+                  "filter_query/client")
+        guarded("filter_query/client", filter_query_client)
+
+    # transact_write, client: TransactWriteItems of TX_SIZE Puts (new items) per call
+    if "transact_write" in wl:
+        def transact_client():
+            s.create_table(TABLE_TX)
+            # moto deep-copies the target table for every item of every transaction, so
+            # its cost grows with the table: it gets --moto-tx-num items
+            ntx = min(n, a.moto_tx_num) if sysname == "moto" else n
+            items = data.items("wire")[:ntx]
+            reqs = [[{"Put": {"TableName": TABLE_TX, "Item": it}} for it in items[i:i + TX_SIZE]]
+                    for i in range(0, ntx, TX_SIZE)]
+            tw = s.client.transact_write_items
+
+            def body():
+                for r in reqs:
+                    tw(TransactItems=r)
+            rec = timed("transact_write/client", sysname, ntx, body, W, batch=TX_SIZE,
+                        calls=len(reqs))
+            rec["calls_per_s"] = len(reqs) / rec["seconds"] if rec["seconds"] > 0 else None
+            sample = random.Random(8).sample(range(ntx), min(200, ntx))
+            bad = 0
+            for j in sample:
+                got = s.client.get_item(TableName=TABLE_TX, Key={
+                    "pk": items[j]["pk"], "sk": items[j]["sk"]}).get("Item")
+                bad += not same_wire(got, items[j])
+            check(rec, bad == 0, f"{bad} of {len(sample)} sampled items read back wrong",
+                  sysname, "transact_write/client")
+        guarded("transact_write/client", transact_client)
+
     try:
         s.close()
     except Exception:
@@ -570,6 +744,12 @@ class SqliteSystem:
     INS = "INSERT OR REPLACE INTO {t}(pk, sk, item) VALUES (?, ?, ?)"
     GET = "SELECT item FROM items WHERE pk = ? AND sk = ?"
     QRY = "SELECT item FROM items WHERE pk = ? ORDER BY sk LIMIT ?"
+    # update_item: the counter update in place, in the stored JSON of the wire form
+    UPD = ("UPDATE items SET item = json_set(item, '$.age.N', "
+           "CAST(CAST(json_extract(item, '$.age.N') AS INTEGER) + 1 AS TEXT)) "
+           "WHERE pk = ? AND sk = ?")
+    # cond_put: a plain INSERT fails on an existing key, as attribute_not_exists(pk) does
+    INS_NEW = "INSERT INTO items_cp(pk, sk, item) VALUES (?, ?, ?)"
 
     @staticmethod
     def info(a):
@@ -579,7 +759,10 @@ class SqliteSystem:
                          "items(pk TEXT, sk NUMERIC, item BLOB, PRIMARY KEY(pk, sk)) WITHOUT "
                          "ROWID; item = json.dumps(wire form), json.loads on read; "
                          "one read transaction per read workload; batch = "
-                         "BEGIN; executemany; COMMIT"}
+                         "BEGIN; executemany; COMMIT; update_item = UPDATE ... "
+                         "json_set(item, '$.age.N', ...) per key, autocommit; cond_put = "
+                         "INSERT (no OR REPLACE), autocommit; transact_write = BEGIN; "
+                         f"executemany of {TX_SIZE}; COMMIT; no filter_query"}
 
 
 def run_sqlite(a, base: Path, data: Data, wl: list, W: dict, res: dict):
@@ -596,7 +779,7 @@ def run_sqlite(a, base: Path, data: Data, wl: list, W: dict, res: dict):
         c.execute("PRAGMA journal_mode=WAL")
         c.execute("PRAGMA synchronous=NORMAL")
         c.execute("PRAGMA cache_size=-65536")
-        for t in ("items", "items_b"):
+        for t in ("items", "items_b", "items_cp", "items_tx"):
             c.execute(f"CREATE TABLE IF NOT EXISTS {t}(pk TEXT, sk NUMERIC, item BLOB, "
                       "PRIMARY KEY(pk, sk)) WITHOUT ROWID")
         return c
@@ -634,7 +817,7 @@ def run_sqlite(a, base: Path, data: Data, wl: list, W: dict, res: dict):
 
     if "put_item" in wl:
         guarded("put_item/sql", put)
-    if not filled and any(w in wl for w in ("get_item", "query")):
+    if not filled and any(w in wl for w in ("get_item", "query", "update_item")):
         def load():
             nonlocal filled
             items = data.items("wire")
@@ -645,7 +828,8 @@ def run_sqlite(a, base: Path, data: Data, wl: list, W: dict, res: dict):
             filled = True
         guarded("load", load)
 
-    if filled and not a.no_reopen and any(w in wl for w in ("get_item", "query")):
+    if filled and not a.no_reopen and any(w in wl for w in ("get_item", "query",
+                                                             "update_item")):
         c.close()
         c = connect()
 
@@ -709,6 +893,60 @@ def run_sqlite(a, base: Path, data: Data, wl: list, W: dict, res: dict):
             cnt = c.execute("SELECT count(*) FROM items_b").fetchone()[0]
             check(rec, cnt == n, f"{cnt} rows, expected {n}", sysname, "batch_write/sql")
         guarded("batch_write/sql", batch)
+
+    if "update_item" in wl and filled:
+        def update():
+            pk, sk = data.f[0], data.f[1]
+            keys = [(pk[i], sk[i]) for i in data.get_order]
+            ex = c.execute
+            UPD = S.UPD
+
+            def body():
+                for k in keys:
+                    ex(UPD, k)
+            rec = timed("update_item/sql", sysname, len(keys), body, W)
+            age = data.f[4]
+            sample = random.Random(5).sample(data.get_order, min(200, n))
+            bad = 0
+            for i in sample:
+                r = c.execute(S.GET, (pk[i], sk[i])).fetchone()
+                bad += r is None or loads(r[0])["age"] != {"N": str(age[i] + 1)}
+            check(rec, bad == 0, f"{bad} of {len(sample)} sampled items do not have age + 1",
+                  sysname, "update_item/sql")
+        guarded("update_item/sql", update)
+
+    if "cond_put" in wl:
+        def cond_put():
+            items = data.items("wire")
+            ex = c.execute
+            INS = S.INS_NEW
+
+            def body():
+                for it in items:
+                    ex(INS, (it["pk"]["S"], it["sk"]["N"], dumps(it)))
+            rec = timed("cond_put/sql", sysname, n, body, W)
+            cnt = c.execute("SELECT count(*) FROM items_cp").fetchone()[0]
+            check(rec, cnt == n, f"{cnt} rows, expected {n}", sysname, "cond_put/sql")
+        guarded("cond_put/sql", cond_put)
+
+    if "transact_write" in wl:
+        def transact():
+            items = data.items("wire")
+            chunks = [items[i:i + TX_SIZE] for i in range(0, n, TX_SIZE)]
+            del items
+            INS = S.INS.format(t="items_tx")
+            ex, exm = c.execute, c.executemany
+
+            def body():
+                for ch in chunks:
+                    ex("BEGIN")
+                    exm(INS, [(it["pk"]["S"], it["sk"]["N"], dumps(it)) for it in ch])
+                    ex("COMMIT")
+            rec = timed("transact_write/sql", sysname, n, body, W, batch=TX_SIZE,
+                        calls=len(chunks))
+            cnt = c.execute("SELECT count(*) FROM items_tx").fetchone()[0]
+            check(rec, cnt == n, f"{cnt} rows, expected {n}", sysname, "transact_write/sql")
+        guarded("transact_write/sql", transact)
     c.close()
 
 
@@ -1041,15 +1279,27 @@ def ratio_columns(done: list[str]) -> list[tuple[str, tuple, tuple]]:
     return out
 
 
+def applies(w: str, api: str) -> bool:
+    """Whether workload w runs through api ("table", "client" or "sql") at all."""
+    if api == "sql":
+        return w not in NO_SQL
+    return not (api == "table" and w in CLIENT_ONLY)
+
+
 def build_rows(agg: dict, done: list[str], wl: list[str]):
+    """Figures per workload; "n/a" where a workload does not run on that API or system,
+    "-" where it should have but has no figure (an error)."""
     cols, rcols = columns(done), ratio_columns(done)
     header = ["workload"] + [c[0] for c in cols] + [r[0] for r in rcols]
     rows = []
     for w in wl:
         row = [f"{w} ({UNITS[w]})"]
         for _lab, s, api in cols:
-            row.append(fmt_ops(rate(agg, s, f"{w}/{api}")))
+            row.append(fmt_ops(rate(agg, s, f"{w}/{api}")) if applies(w, api) else "n/a")
         for _lab, (s1, a1), (s2, a2) in rcols:
+            if not (applies(w, a1) and applies(w, a2)):
+                row.append("n/a")
+                continue
             x, y = rate(agg, s1, f"{w}/{a1}"), rate(agg, s2, f"{w}/{a2}")
             row.append(fmt_ratio(x / y) if x and y else "-")
         rows.append(row)
@@ -1066,15 +1316,46 @@ def targets(agg: dict, wl: list[str]) -> list[tuple[str, str, str]]:
         out.append((f"dyncore Table API {w} >= {goal:,} items/s",
                     "n/a" if x is None else "PASS" if x >= goal else "MISS",
                     "not measured" if x is None else f"{x:,.0f} items/s"))
+    if "update_item" in wl:
+        x = rate(agg, "dyncore", "update_item/client")
+        y = rate(agg, "dyncore", "put_item/client")
+        ok = None if not (x and y) else x >= y / TARGET_UPDATE_COST
+        out.append((f"dyncore conditional update_item <= {TARGET_UPDATE_COST:g}x put_item cost "
+                    f"(client: update_item items/s >= put_item items/s / {TARGET_UPDATE_COST:g})",
+                    "n/a" if ok is None else "PASS" if ok else "MISS",
+                    ("not measured" + ("" if "put_item" in wl else " (run put_item too)"))
+                    if ok is None else f"update_item costs {y / x:.2f}x a put_item "
+                                       f"({x:,.0f} vs {y:,.0f} items/s)"))
     for w in wl:
         for api, lab in (("table", "Table API"), ("client", "client")):
+            if not applies(w, api):
+                continue
             x, y = rate(agg, "dyncore", f"{w}/{api}"), rate(agg, "moto", f"{w}/{api}")
+            measured = ("not measured" if not (x and y)
+                        else f"{x / y:.1f}x ({x:,.0f} vs {y:,.0f} {UNITS[w]})")
+            if w in MOTO_INFO:
+                out.append((f"{w} {lab} vs moto (info)", "info", measured))
+                continue
             ok = None if not (x and y) else x / y >= TARGET_MOTO_RATIO
             out.append((f"{w} {lab} >= {TARGET_MOTO_RATIO:.0f}x moto",
-                        "n/a" if ok is None else "PASS" if ok else "MISS",
-                        "not measured" if ok is None
-                        else f"{x / y:.1f}x ({x:,.0f} vs {y:,.0f} {UNITS[w]})"))
+                        "n/a" if ok is None else "PASS" if ok else "MISS", measured))
     return out
+
+
+def new_workloads_note(pa: dict) -> str:
+    fp, mfp = pa.get("filter_parts"), pa.get("moto_filter_parts")
+    fq, mfq = pa.get("filter_queries"), pa.get("moto_filter_queries")
+    return (f"Client only (wire form): update_item = UpdateItem \"{UPDATE_EXPR}\" with "
+            f"\"{UPDATE_COND}\" on every loaded item once, random order (items/s); cond_put = "
+            f"PutItem with \"{COND_PUT_COND}\" into a fresh table (items/s); filter_query = "
+            f"Query pk = :p with FilterExpression \"{FILTER_EXPR}\" (:lim {FILTER_AGE}, keeps "
+            f"about 10%) over a partition of {FILTER_PER_PK:,} items, every page "
+            f"(queries/s; table of {fp} partitions, {fq} queries; moto {mfp} partitions, "
+            f"{mfq} queries); transact_write = TransactWriteItems of {TX_SIZE} Puts of new "
+            f"items into a fresh table (items/s; moto: at most {pa.get('moto_tx_num')} items, "
+            "as it deep-copies the table for every item of a transaction). n/a: not run on "
+            "that API/system (SQLite: UPDATE with json_set, "
+            f"plain INSERT, BEGIN + {TX_SIZE} inserts + COMMIT; no filter_query).")
 
 
 def text_table(header, rows) -> str:
@@ -1126,6 +1407,20 @@ def parse_args(argv=None):
     p.add_argument("--moto-queries", type=int, default=100,
                    help="queries for moto, at most (moto's Query reads every item of the "
                         "table: 0.1-0.4 s each on 20,000 items)")
+    p.add_argument("--filter-parts", type=int, default=None,
+                   help=f"filter_query: partitions of {FILTER_PER_PK:,} items in its table, "
+                        "dyncore and SQLite (default 50; --quick: 10)")
+    p.add_argument("--moto-filter-parts", type=int, default=None,
+                   help="filter_query: partitions for moto (default 3; --quick: 2; moto's "
+                        "Query reads its whole table)")
+    p.add_argument("--filter-queries", type=int, default=None,
+                   help="filter_query: queries, dyncore (default 1,000; --quick: 200)")
+    p.add_argument("--moto-filter-queries", type=int, default=None,
+                   help="filter_query: queries for moto (default 30; --quick: 10)")
+    p.add_argument("--moto-tx-num", type=int, default=None,
+                   help="transact_write: items for moto, at most (default 1,000; --quick: "
+                        "500; moto deep-copies the table for every item of a transaction, "
+                        "so its rate falls as the table grows)")
     p.add_argument("--per-pk", type=int, default=20,
                    help="items per partition key (>= 10, so that a Query with Limit=10 "
                         "returns 10 items)")
@@ -1160,6 +1455,13 @@ def parse_args(argv=None):
         a.num = 100_000 if a.quick else 1_000_000
     if a.moto_num is None:
         a.moto_num = 5_000 if a.quick else 20_000
+    for k, full, quick in (("filter_parts", 50, 10), ("moto_filter_parts", 3, 2),
+                           ("filter_queries", 1000, 200), ("moto_filter_queries", 30, 10),
+                           ("moto_tx_num", 1000, 500)):
+        if getattr(a, k) is None:
+            setattr(a, k, quick if a.quick else full)
+        if getattr(a, k) < 1:
+            p.error(f"--{k.replace('_', '-')} must be >= 1")
     if a.profile_num is None:
         a.profile_num = min(a.num, 200_000)
     if a.per_pk < 1:
@@ -1224,7 +1526,9 @@ def main(argv=None):
             shutil.rmtree(base, ignore_errors=True)
 
     params = {k: getattr(a, k) for k in ("num", "moto_num", "queries", "moto_queries", "per_pk",
-                                         "seed", "repeat", "dyncore_sync", "no_reopen", "quick")}
+                                         "seed", "repeat", "dyncore_sync", "no_reopen", "quick",
+                                         "filter_parts", "moto_filter_parts", "filter_queries",
+                                         "moto_filter_queries", "moto_tx_num")}
     meta = {"command": cmdline, "date": started.isoformat(), "machine": machine(),
             "git": git_rev(), "params": params, "workloads": wl,
             "systems_requested": systems}
@@ -1271,6 +1575,8 @@ def report(meta: dict, runs: dict, failed: dict, json_path=None, md_path=None,
           f"queries of Limit={QUERY_LIMIT} (10 items each), batch_write items in "
           f"BatchWriteItem calls of {BATCH}. Ratios: speed of the first ÷ speed of the "
           "second (>1: the first is faster).")
+    if any(w in CLIENT_ONLY for w in wl):
+        print(new_workloads_note(pa))
     if tg:
         print()
         print("Targets:")
@@ -1305,6 +1611,8 @@ def report(meta: dict, runs: dict, failed: dict, json_path=None, md_path=None,
            "reads (one figure per workload). moto's Query reads every item of its table, so "
            f"its query rate is for a table of {pa['moto_num']:,} items and falls as the table "
            "grows.", ""]
+    if any(w in CLIENT_ONLY for w in wl):
+        md += [new_workloads_note(pa), ""]
     md += ["Systems: " + "; ".join(f"{s} — {agg[s]['info']['module']}"
                                    + (f" ({agg[s]['info']['notes']})"
                                       if agg[s]['info'].get('notes') else "")
