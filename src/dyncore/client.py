@@ -63,14 +63,17 @@ class _Meta:
 
 
 def _operation(op: str, method: str):
-    # PutItem and GetItem have fast paths of their own on the Service.
-    fast = method if op in ("PutItem", "GetItem") else None
+    # GetItem and the single-item writes have fast paths on the Service.
+    write = op in ("PutItem", "UpdateItem", "DeleteItem")
+    get = op == "GetItem"
 
     def call(self, *args, **params):
         if args:
             raise TypeError(f"{method}() only accepts keyword arguments.")
-        if fast is not None:
-            out = getattr(self._service, fast)(params, _FORM)
+        if write:
+            out = self._service.write(op, params, _FORM)
+        elif get:
+            out = self._service.get_item(params, _FORM)
         else:
             out = self._service.call(op, params, _FORM)
         out["ResponseMetadata"] = _metadata()

@@ -81,13 +81,20 @@ class Table:
         out["ResponseMetadata"] = _metadata()
         return out
 
+    def _write(self, op: str, params: dict) -> dict:
+        params = _build_conditions(params)
+        params["TableName"] = self.name
+        out = self._service.write(op, params, _FORM)
+        out["ResponseMetadata"] = _metadata()
+        return out
+
     def put_item(self, **params):
         if len(params) == 1:
             params["TableName"] = self.name
             out = self._service.put_item(params, _FORM)
             out["ResponseMetadata"] = _metadata()
             return out
-        return self._call("PutItem", _build_conditions(params))
+        return self._write("PutItem", params)
 
     def get_item(self, **params):
         if len(params) == 1 and type(self.name) is str:
@@ -105,10 +112,10 @@ class Table:
         return out
 
     def delete_item(self, **params):
-        return self._call("DeleteItem", _build_conditions(params))
+        return self._write("DeleteItem", params)
 
     def update_item(self, **params):
-        return self._call("UpdateItem", _build_conditions(params))
+        return self._write("UpdateItem", params)
 
     def query(self, **params):
         return self._call("Query", _build_conditions(params))

@@ -26,7 +26,7 @@ from dyncore.api import legacy
 from dyncore.errors import ValidationException
 from dyncore.expr import parse_expressions
 
-__all__ = ["Plan", "plan", "EXPRESSIONS", "to_client", "from_client"]
+__all__ = ["Plan", "plan", "cached_plan", "EXPRESSIONS", "to_client", "from_client"]
 
 _CLIENT = _core.FORM_CLIENT
 _canonical = _core.canonical_value
@@ -118,29 +118,49 @@ def _values_key(values) -> tuple | None:
     return tuple(out)
 
 
+def _cache_key(operation: str, p: dict, form: int, texts: tuple):
+    """The plan cache's key for request p, or None when p carries legacy
+    parameters or values too complex to key on."""
+    legacy_given = _LEGACY.intersection(p)
+    if legacy_given and any(p[x] is not None for x in legacy_given):
+        return None
+    names = p.get("ExpressionAttributeNames")
+    values = p.get("ExpressionAttributeValues")
+    vkey = () if values is None else _values_key(values)
+    if vkey is None:
+        return None
+    key = (operation, form, texts, None if names is None else tuple(names.items()), vkey)
+    hash(key)
+    return key
+
+
+def cached_plan(operation: str, p: dict, form: int) -> Plan | None:
+    """The cached Plan of a request that repeats an earlier, valid one's
+    expressions, names and values; None if there is none (nothing is built
+    or checked here)."""
+    try:
+        key = _cache_key(operation, p, form, tuple([p.get(e) for e in EXPRESSIONS[operation][0]]))
+    except (TypeError, AttributeError):
+        return None
+    return None if key is None else _PLANS.get(key)
+
+
 def plan(operation: str, p: dict, form: int) -> Plan:
     """The checked expression trees of request p of `operation` (an
     operation name of EXPRESSIONS; "ConditionCheck" for that transaction
     action)."""
     params, null_order = EXPRESSIONS[operation]
-    names = p.get("ExpressionAttributeNames")
-    values = p.get("ExpressionAttributeValues")
     texts = tuple([p.get(e) for e in params])
-    cache_key = None
-    legacy_given = _LEGACY.intersection(p)
-    if not legacy_given or all(p[x] is None for x in legacy_given):
-        vkey = () if values is None else _values_key(values)
-        if vkey is not None:
-            cache_key = (operation, form, texts,
-                         None if names is None else tuple(names.items()), vkey)
-            try:
-                hit = _PLANS.get(cache_key)
-            except TypeError:   # an unhashable name: no caching
-                cache_key = hit = None
-            if hit is not None:
-                return hit
-    out = _plan(operation, p, form, params, null_order, names, values,
-                dict(zip(params, texts)))
+    try:
+        cache_key = _cache_key(operation, p, form, texts)
+    except (TypeError, AttributeError):   # unhashable names or values: no caching
+        cache_key = None
+    if cache_key is not None:
+        hit = _PLANS.get(cache_key)
+        if hit is not None:
+            return hit
+    out = _plan(operation, p, form, params, null_order, p.get("ExpressionAttributeNames"),
+                p.get("ExpressionAttributeValues"), dict(zip(params, texts)))
     if cache_key is not None:
         if len(_PLANS) >= PLAN_CACHE_SIZE:
             _PLANS.clear()

@@ -96,8 +96,9 @@ def _client_item(raw: bytes | None) -> dict | None:
     return None if raw is None else _decode(raw, _CLIENT)
 
 
-def put_item(db, p: dict, form: int) -> dict:
-    plan = exprs.plan("PutItem", p, form)
+def put_item(db, p: dict, form: int, plan=None) -> dict:
+    if plan is None:
+        plan = exprs.plan("PutItem", p, form)
     t = db.table(p["TableName"])
     all_old, want = _return_old(p)
     h, key, value, size = t.schema.encode_item(p["Item"], form)
@@ -136,8 +137,9 @@ def get_item(db, p: dict, form: int) -> dict:
     return out
 
 
-def delete_item(db, p: dict, form: int) -> dict:
-    plan = exprs.plan("DeleteItem", p, form)
+def delete_item(db, p: dict, form: int, plan=None) -> dict:
+    if plan is None:
+        plan = exprs.plan("DeleteItem", p, form)
     t = db.table(p["TableName"])
     all_old, want = _return_old(p)
     h, key = t.schema.encode_key(p["Key"], form)
@@ -183,8 +185,9 @@ def updated_item(t, p: dict, form: int, plan, old: bytes | None):
     return old_item, new_item, value
 
 
-def update_item(db, p: dict, form: int) -> dict:
-    plan = exprs.plan("UpdateItem", p, form)
+def update_item(db, p: dict, form: int, plan=None) -> dict:
+    if plan is None:
+        plan = exprs.plan("UpdateItem", p, form)
     t = db.table(p["TableName"])
     if plan.update is not None:
         check_update_keys(plan.update, t.key_names)

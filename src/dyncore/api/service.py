@@ -11,10 +11,10 @@ botocore labels its ClientError. The embedded client, the resource Table and
 from __future__ import annotations
 
 from dyncore import _core
-from dyncore.api import control, items, transact
+from dyncore.api import control, exprs, items, transact
 from dyncore.api.validate import deep_client_report
 from dyncore.errors import (ClosedError, DynamoDBError, ParamValidationError,
-                            ResourceNotFoundException)
+                            ResourceNotFoundException, ValidationException)
 
 _decode = _core.decode_item
 _FALLBACK = object()
@@ -44,6 +44,23 @@ HANDLERS = {
 
 
 _MODES = {_core.FORM_NATIVE: "native", _core.FORM_CLIENT: "client", _core.FORM_JSON: "json"}
+
+# Single-item writes that may skip the generic shape check when their
+# expressions repeat an earlier valid request's (see Service.write):
+# operation -> (handler, the member holding the item or key, members allowed).
+_COMMON = ("TableName", "ConditionExpression", "ExpressionAttributeNames",
+           "ExpressionAttributeValues", "ReturnValues", "ReturnConsumedCapacity",
+           "ReturnValuesOnConditionCheckFailure")
+_WRITES = {
+    "PutItem": (items.put_item, "Item", frozenset(_COMMON + ("Item",))),
+    "DeleteItem": (items.delete_item, "Key", frozenset(_COMMON + ("Key",))),
+    "UpdateItem": (items.update_item, "Key", frozenset(_COMMON + ("Key", "UpdateExpression"))),
+}
+_ENUMS = {
+    "ReturnValues": frozenset(("NONE", "ALL_OLD", "UPDATED_OLD", "ALL_NEW", "UPDATED_NEW")),
+    "ReturnConsumedCapacity": frozenset(("NONE", "TOTAL", "INDEXES")),
+    "ReturnValuesOnConditionCheckFailure": frozenset(("NONE", "ALL_OLD")),
+}
 
 
 class Service:
@@ -76,6 +93,32 @@ class Service:
                     return self.call("PutItem", p, form)
                 return {}
         return self.call("PutItem", p, form)
+
+    def write(self, operation: str, p: dict, form: int) -> dict:
+        """PutItem, UpdateItem or DeleteItem. A request whose expressions,
+        names and values repeat those of an earlier valid request (its Plan
+        is cached), on an open table, with well-formed options, skips the
+        generic shape check: the codec checks the item or key, the Plan was
+        checked when it was built. Anything else, and any error raised
+        before the write, takes the general path, which reports exactly."""
+        if operation == "PutItem" and len(p) == 2:
+            return self.put_item(p, form)
+        handler, member, allowed = _WRITES[operation]
+        name = p.get("TableName")
+        if form != _core.FORM_JSON and type(name) is str and type(p.get(member)) is dict \
+                and allowed.issuperset(p):
+            t = self._tables.get(name)
+            if t is not None and not t.deleted and all(
+                    p[k] in _ENUMS[k] for k in _ENUMS if k in p):
+                plan = exprs.cached_plan(operation, p, form)
+                if plan is not None:
+                    try:
+                        return handler(self.db, p, form, plan)
+                    except (ValidationException, TypeError, ClosedError):
+                        pass   # nothing was written: report it the general way
+                    except DynamoDBError as e:
+                        raise e.with_operation(operation).with_traceback(None) from None
+        return self.call(operation, p, form)
 
     def get_item(self, p: dict, form: int) -> dict:
         n = len(p)

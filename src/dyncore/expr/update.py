@@ -67,6 +67,7 @@ request's values; neither input is modified.
 """
 from __future__ import annotations
 
+import re
 from decimal import Context, Decimal
 from typing import Any
 
@@ -128,7 +129,13 @@ def number_text(d: Decimal) -> str:
     return format(d, "f")
 
 
+_SMALL_INT = re.compile(r"-?[0-9]{1,18}\Z").match
+
+
 def _add_numbers(x: str, y: str, subtract: bool = False) -> dict:
+    if _SMALL_INT(x) and _SMALL_INT(y):
+        # integers of up to 18 digits: the result has at most 19, in range
+        return {"N": str(int(x) - int(y) if subtract else int(x) + int(y))}
     a, b = Decimal(x), Decimal(y)
     r = _EXACT.subtract(a, b) if subtract else _EXACT.add(a, b)
     return {"N": number_text(r)}
@@ -305,6 +312,11 @@ def _apply_list(seq: list, node: dict) -> list:
     return out
 
 
+# id(tree) -> (tree, compiled top-level actions or None); bounded
+_SHAPES: dict[int, tuple[Update, Any]] = {}
+_SHAPES_MAX = 1024
+
+
 def apply_update(tree: Update, item: dict | None, key: dict | None = None) -> dict:
     """The item after the update (a new dict; `item` is not modified).
 
@@ -312,6 +324,13 @@ def apply_update(tree: Update, item: dict | None, key: dict | None = None) -> di
     `key` (the request's Key; DynamoDB's new item holds the key attributes,
     which the expression can read) or from an empty item. Raises
     ValidationException with DynamoDB's run-time messages."""
+    shape = _SHAPES.get(id(tree))
+    if shape is None or shape[0] is not tree:
+        if len(_SHAPES) >= _SHAPES_MAX:
+            _SHAPES.clear()
+        shape = _SHAPES[id(tree)] = (tree, _compile_top_level(tree))
+    if shape[1] is not None:
+        return _apply_top_level(shape[1], item, key)
     exists = item is not None
     base = item if exists else (key or {})
 
@@ -357,3 +376,87 @@ def apply_update(tree: Update, item: dict | None, key: dict | None = None) -> di
     if not root:
         return dict(base)
     return _apply_map(base, root)
+
+
+def _compile_value(node: Any):
+    """A SET value as a function of the original item (same results and
+    errors as _value, without walking the tree on every call)."""
+    if isinstance(node, Value):
+        const = node.value
+        return lambda item: const
+    if isinstance(node, Path):
+        elements = node.elements
+        if len(elements) == 1:
+            name = elements[0]
+
+            def attribute(item):
+                v = item.get(name)
+                if v is None:
+                    raise _fail(MISSING_ATTRIBUTE)
+                return v
+            return attribute
+
+        def path(item):
+            v = resolve_path(item, elements)
+            if v is None:
+                raise _fail(MISSING_ATTRIBUTE)
+            return v
+        return path
+    if isinstance(node, Arith):
+        left, right, subtract = _compile_value(node.left), _compile_value(node.right), \
+            node.op == "-"
+
+        def arith(item):
+            x = left(item).get("N")
+            if x is None:
+                raise _fail(INCORRECT_TYPE)
+            y = right(item).get("N")
+            if y is None:
+                raise _fail(INCORRECT_TYPE)
+            return _add_numbers(x, y, subtract)
+        return arith
+    return lambda item: _value(node, item)
+
+
+def _compile_top_level(tree: Update):
+    """[(action class, attribute name, value function or operand)] when
+    every action names a top-level attribute; None otherwise."""
+    out = []
+    for a in tree.actions:
+        if len(a.path.elements) != 1:
+            return None
+        kind = type(a)
+        if kind is SetAction:
+            arg = _compile_value(a.value)
+        elif kind is RemoveAction:
+            arg = None
+        else:
+            arg = a.value.value
+        out.append((kind, a.path.elements[0], arg))
+    return out
+
+
+def _apply_top_level(actions: list, item: dict | None, key: dict | None) -> dict:
+    """apply_update for the common case where every action names a
+    top-level attribute: no parent to check, no container to copy. Same
+    order of evaluation and of errors as the general case."""
+    exists = item is not None
+    base = item if exists else (key or {})
+    values = [arg(base) if kind is SetAction else None for kind, _, arg in actions]
+    out = dict(base)
+    for (kind, name, arg), v in zip(actions, values):
+        if kind is SetAction:
+            out[name] = v
+        elif kind is RemoveAction:
+            out.pop(name, None)
+        elif kind is AddAction:
+            out[name] = _add(base.get(name), arg)
+        else:
+            existing = base.get(name)
+            if existing is not None:
+                left = _delete(existing, arg)
+                if left is None:
+                    out.pop(name, None)
+                else:
+                    out[name] = left
+    return out

@@ -348,3 +348,39 @@ def test_resource_update_and_conditions(db, t):
         table.delete_item(Key={"pk": "a"}, ConditionExpression=Attr("n").gt(10))
     got = table.scan(FilterExpression=Attr("tags").contains("y"), ProjectionExpression="n")
     assert got["Items"] == [{"n": Decimal(3)}]
+
+
+# -- the repeated-request fast path (Service.write) reports like the general path --
+
+def test_fast_path_errors_match_general_path(t):
+    upd = dict(TableName="tbl", UpdateExpression="SET v = :v", ConditionExpression="attribute_exists(pk)",
+               ExpressionAttributeValues={":v": N(1)})
+    t.put_item(TableName="tbl", Item={"pk": S("a")})
+    t.update_item(Key=key("a"), **upd)                    # builds and caches the plan
+
+    def outcome(fn):
+        try:
+            fn()
+        except Exception as e:   # noqa: BLE001 - comparing whatever is raised
+            return type(e).__name__, str(e)
+        return None
+    cases = [
+        lambda: t.update_item(Key={"pk": N(1)}, **upd),                  # wrong key type
+        lambda: t.update_item(Key={"pk": S("a"), "x": S("y")}, **upd),   # not the schema
+        lambda: t.update_item(Key=key("a"), ReturnValues="BOGUS", **upd),
+        lambda: t.update_item(Key={"pk": {"S": 5}}, **upd),              # botocore's check
+        lambda: t.update_item(Key=key("nope"), **upd),                   # condition fails
+    ]
+    from dyncore.api import exprs
+    first, again = [], []
+    for c in cases:
+        t.update_item(Key=key("a"), **upd)                # the plan is cached: fast path
+        assert exprs.cached_plan("UpdateItem", dict(upd, Key=key("a")), 1) is not None
+        first.append(outcome(c))
+        exprs._PLANS.clear()                              # no plan: the general path
+        again.append(outcome(c))
+    assert first == again
+    assert first[0][0] == "ValidationException" and first[2][0] == "ValidationException"
+    assert first[3][0] == "ParamValidationError"
+    assert first[4][0] == "ConditionalCheckFailedException"
+    assert "when calling the UpdateItem operation" in first[4][1]
