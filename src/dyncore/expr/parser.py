@@ -31,7 +31,9 @@ and `check(tree, kind)` runs stage 6 on the resolved tree.
    (function names are case-sensitive), functions in the wrong place
    ("not allowed to be used this way", "not allowed in a condition
    expression", "not allowed in an update expression"; in an update,
-   list_append as an operand of a function is "used this way").
+   list_append inside a function call or a + / - is "used this way"; an
+   update's function calls are checked on reaching them, before their
+   operands, as DynamoDB Local does).
 4. Reserved words used as bare names (first one in the text); for updates,
    then a clause keyword used twice ('The "SET" section can only be used once
    in an update expression;').
@@ -43,8 +45,8 @@ and `check(tree, kind)` runs stage 6 on the resolved tree.
    "attribute_type(a.b, a.b)" as not distinct), "requires a document path"
    (attribute_exists, attribute_not_exists, if_not_exists only), operand
    types known without an item (value types, size() is a number; <, <=, >,
-   >= and BETWEEN take only S, N and B), BETWEEN bounds of one type and in
-   order.
+   >= and BETWEEN take only S, N and B, checked before their distinct
+   operands), BETWEEN bounds of one type and in order.
 
 Grammar (keywords case-insensitive)
 -----------------------------------
@@ -134,7 +136,9 @@ _ORDERED_TYPES = frozenset({"S", "N", "B"})
 # test_update_condition_attribute_type, run against DynamoDB]; nor
 # begins_with ("begins_with(:s, a)" works, same file,
 # test_update_condition_begins_with), contains or size ("size(:a)" is
-# type-checked, not refused [D]).
+# type-checked, not refused [D]). DynamoDB Local (decompiled,
+# eznix86/dynamodb-local-decompiled, datamodel/OperatorValidator) requires the
+# path for exactly these three.
 _PATH_FIRST = ("attribute_exists", "attribute_not_exists", "if_not_exists")
 _ADD_TYPES = frozenset({"N", "SS", "NS", "BS"})
 _DELETE_TYPES = frozenset({"SS", "NS", "BS"})
@@ -449,8 +453,11 @@ class _Parser:
         # argument - never "x + y": DynamoDB answers "if_not_exists(c,
         # :a+:b)" with a syntax error at the "+" [ScyllaDB alternator
         # test_update_expression_function_plus_nesting, run against DynamoDB].
-        # "((x + y))" inside an argument is refused the same way [inferred:
-        # dynalite's grammar, no capture].
+        # "(x + y)" inside an argument is refused the same way [inferred, no
+        # capture: dynalite's grammar has it so, and DynamoDB Local's grammar
+        # has separate rules for a parenthesised operand and parenthesised
+        # arithmetic (eznix86/dynamodb-local-decompiled, DynamoDbGrammar-
+        # Listener: ParenOperand, ArithmeticParens)].
         t = self.tok
         if t.is_punct("("):
             return self.group(self.set_argument)
@@ -477,7 +484,8 @@ class _Parser:
 # --------------------------------------------------------------------------
 
 class _Builder:
-    """Post-order walk standing in for DynamoDB's bottom-up tree building."""
+    """Post-order walk standing in for DynamoDB's bottom-up tree building
+    (except an update's function calls, see set_value)."""
 
     def __init__(self, kind: str):
         self.kind = kind
@@ -496,6 +504,54 @@ class _Builder:
             self.fail("The function is not allowed to be used this way in an expression; "
                       f"function: {node.name}")
 
+    def call(self, node: Call) -> None:
+        """A function call's own checks (in a condition, once its operands
+        are walked; in an update, before them)."""
+        name = node.name
+        if name not in FUNCTIONS:
+            self.fail(f"Invalid function name; function: {name}")
+        if self.condition:
+            if name in UPDATE_FUNCTIONS:
+                self.fail(f"The function is not allowed in a condition expression; function: {name}")
+            for a in node.args:
+                self.as_operand(a)
+        elif name not in UPDATE_FUNCTIONS:
+            self.fail(f"The function is not allowed in an update expression; function: {name}")
+
+    def set_value(self, node: Any, nested: bool) -> None:
+        """An update's SET value; `nested`: inside a function call or an
+        operand of + / -.
+
+        There list_append is "used this way": DynamoDB refuses
+        "list_append(list_append(:a, :b), :c)" with "The function is not
+        allowed to be used this way in an expression; function: list_append"
+        and accepts "list_append(if_not_exists(a, :e), :b)" and
+        "if_not_exists(b, :v)+:w" (ScyllaDB alternator,
+        test_update_expression.py, test_update_expression_function_nesting
+        and _function_plus_nesting, run against DynamoDB). DynamoDB Local
+        (decompiled, eznix86/dynamodb-local-decompiled, parser/ASTListener and
+        datamodel/Operator) states the rule: in an update only if_not_exists
+        may be nested, and a function call or a + / - opens a nesting level;
+        so "if_not_exists(a, list_append(a, :b))" and "list_append(a, :b) +
+        :c" are refused the same way (no live capture of those two).
+
+        DynamoDB Local makes a call's checks (function name, allowed in an
+        update, nesting) on reaching the call, before its operands; so does
+        this walk for an update's calls, so that "f(size(a))" reports f and
+        "list_append(list_append(:a, size(b)), :c)" the inner list_append."""
+        if isinstance(node, Call):
+            self.call(node)
+            if nested and node.name == "list_append":
+                self.fail("The function is not allowed to be used this way in an expression; "
+                          f"function: {node.name}")
+            for a in node.args:
+                self.set_value(a, True)
+        elif isinstance(node, Arith):
+            self.set_value(node.left, True)
+            self.set_value(node.right, True)
+        else:
+            self.walk(node)
+
     def walk(self, node: Any) -> None:
         if isinstance(node, Path):
             if len(node.elements) > MAX_PATH_DEPTH:
@@ -506,33 +562,7 @@ class _Builder:
         elif isinstance(node, Call):
             for a in node.args:
                 self.walk(a)
-            name = node.name
-            if name not in FUNCTIONS:
-                self.fail(f"Invalid function name; function: {name}")
-            if self.condition:
-                if name in UPDATE_FUNCTIONS:
-                    self.fail(f"The function is not allowed in a condition expression; function: {name}")
-                for a in node.args:
-                    self.as_operand(a)
-            elif name not in UPDATE_FUNCTIONS:
-                self.fail(f"The function is not allowed in an update expression; function: {name}")
-            else:
-                # list_append cannot be an operand of a function: DynamoDB
-                # refuses "list_append(list_append(:a, :b), :c)" with "The
-                # function is not allowed to be used this way in an
-                # expression; function: list_append", while
-                # "list_append(if_not_exists(a, :e), :b)" is accepted
-                # [ScyllaDB alternator test_update_expression.py,
-                # test_update_expression_function_nesting, run against
-                # DynamoDB]. That the rule is about the inner call (so that
-                # "if_not_exists(a, list_append(a, :b))" is refused too, and
-                # "if_not_exists(a, if_not_exists(b, :c))" is not) is
-                # [inferred] from how the condition form of the message names
-                # the misplaced inner function.
-                for a in node.args:
-                    if isinstance(a, Call) and a.name == "list_append":
-                        self.fail("The function is not allowed to be used this way in an "
-                                  f"expression; function: {a.name}")
+            self.call(node)
         elif isinstance(node, (Compare, Between, In)):
             operands = ((node.left, node.right) if isinstance(node, Compare)
                         else (node.operand, node.low, node.high) if isinstance(node, Between)
@@ -555,7 +585,10 @@ class _Builder:
         elif isinstance(node, Arith):
             self.walk(node.left)
             self.walk(node.right)
-        elif isinstance(node, (SetAction, AddAction, DeleteAction)):
+        elif isinstance(node, SetAction):
+            self.walk(node.path)
+            self.set_value(node.value, False)
+        elif isinstance(node, (AddAction, DeleteAction)):
             self.walk(node.path)
             self.walk(node.value)
         elif isinstance(node, RemoveAction):
@@ -739,14 +772,14 @@ class _Checker:
         elif isinstance(node, Compare):
             self.walk(node.left)
             self.walk(node.right)
-            self.distinct(node.op, node.left, (node.right,))
             if node.op in _ORDERING:
                 self.ordered_operands(node.op, (node.left, node.right))
+            self.distinct(node.op, node.left, (node.right,))
         elif isinstance(node, Between):
             for o in (node.operand, node.low, node.high):
                 self.walk(o)
-            self.distinct("BETWEEN", node.operand, (node.low, node.high))
             self.ordered_operands("BETWEEN", (node.operand, node.low, node.high))
+            self.distinct("BETWEEN", node.operand, (node.low, node.high))
             self.between_bounds(node.low, node.high)
         elif isinstance(node, In):
             for o in (node.operand, *node.choices):
@@ -837,10 +870,14 @@ class _Checker:
         (com.starburstdata.trino.plugin.dynamodb); KeyConditionExpression with
         < and BETWEEN [P]. [inferred] Types other than BOOL are spelled as
         their codes ("L", "M", "SS", "NULL"), as the function operand-type
-        messages (size, begins_with, list_append) spell them [D]; the check
-        applies to every condition kind, after distinct operands and before
-        BETWEEN's bounds (and so before the key-condition shape checks, like
-        the function operand types)."""
+        messages (size, begins_with, list_append) spell them [D], and DynamoDB
+        Local (decompiled, eznix86/dynamodb-local-decompiled) builds them all
+        with one helper from the type's code. DynamoDB Local also gives the
+        order: an operator's operand types are checked before its distinct
+        operands and before BETWEEN's bounds (datamodel/OperatorValidator).
+        [inferred] The check applies to every condition kind and so comes
+        before the key-condition shape checks, like the function operand
+        types [D]."""
         for o in operands:
             t = self.type_of(o)
             if t is not None and t not in _ORDERED_TYPES:

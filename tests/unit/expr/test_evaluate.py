@@ -289,9 +289,9 @@ def test_names_and_kinds():
 
 
 def test_attribute_type_of_a_value():
-    # DynamoDB accepts attribute_type(:v, :t) [S test_update_condition_attribute_type]; the
-    # parser currently refuses it ("requires a document path"), so build the tree directly.
-    tree = Call("attribute_type", (Value(":v", N(0)), Value(":t", S("N"))))
+    # DynamoDB accepts attribute_type(:v, :t) [S test_update_condition_attribute_type]
+    tree = parse_condition("attribute_type(:v, :t)", None, {":v": N(0), ":t": S("N")})
+    assert tree == Call("attribute_type", (Value(":v", N(0)), Value(":t", S("N"))))
     assert evaluate(tree, ITEM) is True
     tree = Call("attribute_type", (Value(":v", N(0)), Value(":t", S("S"))))
     assert evaluate(tree, None) is False

@@ -7,17 +7,20 @@
    IN take every type.
 2. `attribute_type(:v, :t)` is accepted (only attribute_exists,
    attribute_not_exists and if_not_exists require a document path).
-3. In an update, `list_append` cannot be a function's operand ("The function
-   is not allowed to be used this way in an expression; function:
-   list_append"), while `list_append(if_not_exists(a, :e), :b)` is fine; and
-   a function argument takes no `+` / `-` (syntax error at the operator).
+3. In an update, `list_append` cannot be nested in a function call or a
+   `+` / `-` ("The function is not allowed to be used this way in an
+   expression; function: list_append"), while `list_append(if_not_exists(a,
+   :e), :b)` is fine; and a function argument takes no `+` / `-` (syntax
+   error at the operator).
 
 Each row: (kind, expression, ExpressionAttributeValues, expected), expected
 being the tree's dump or E(message). Sources: [S name] ScyllaDB's alternator
 test of that name (test_condition_expression.py / test_update_expression.py,
 run against DynamoDB); [Q] a DynamoDB error quoted in Starburst's Trino
 DynamoDB connector (FilterExpression, `<=`, BOOL); [P] a published live
-capture; [D] dynalite's recorded DynamoDB answers; [I] inferred.
+capture; [D] dynalite's recorded DynamoDB answers; [L] read from DynamoDB
+Local (decompiled: eznix86/dynamodb-local-decompiled), no live capture;
+[I] inferred.
 """
 import pytest
 
@@ -105,10 +108,10 @@ ORDERING = [
      {":p": S("q"), ":lo": {"BOOL": False}, ":hi": {"BOOL": True}}, wrong_type(INV_K, "BETWEEN", "BOOL")),
     ("Condition", ":v BETWEEN a AND b", {":v": {"SS": ["a"]}}, wrong_type(INV_C, "BETWEEN", "SS")),
     ("Condition", "a BETWEEN b AND :v", {":v": {"NULL": True}}, wrong_type(INV_C, "BETWEEN", "NULL")),
-    # the operand type before the bounds' types and order [I]
-    ("Condition", "a BETWEEN :lo AND :hi", {":lo": N("1"), ":hi": {"M": {}}},
+    # the operand types before the bounds' types and order
+    ("Condition", "a BETWEEN :lo AND :hi", {":lo": N("1"), ":hi": {"M": {}}},         # [L]
      wrong_type(INV_C, "BETWEEN", "M")),
-    ("Condition", "a BETWEEN :lo AND :hi", {":lo": {"NS": ["2"]}, ":hi": {"NS": ["1"]}},
+    ("Condition", "a BETWEEN :lo AND :hi", {":lo": {"NS": ["2"]}, ":hi": {"NS": ["1"]}},  # [L]
      wrong_type(INV_C, "BETWEEN", "NS")),
     # ordered bounds still get the bounds checks [S][D]
     ("Condition", "a BETWEEN :lo AND :hi", {":lo": N("2"), ":hi": S("dog")},
@@ -119,8 +122,10 @@ ORDERING = [
        "lower bound operand: AttributeValue: {N:2}, upper bound operand: AttributeValue: {N:1}")),
     ("Condition", "a BETWEEN x AND y", None, "(BETWEEN a x y)"),                    # paths: no error [S]
     ("Condition", "a BETWEEN two AND :v", {":v": S("dog")}, "(BETWEEN a two :v)"),  # [S]
-    # -- order among the stage-6 checks [I] ----------------------------------
-    ("Condition", "a BETWEEN a AND :v", {":v": {"L": []}},                         # distinct first
+    # -- order among the stage-6 checks ----------------------------------------
+    ("Condition", "a BETWEEN a AND :v", {":v": {"L": []}},                         # [L] types, then distinct
+     wrong_type(INV_C, "BETWEEN", "L")),
+    ("Condition", "a BETWEEN a AND :v", {":v": N("1")},
      E(INV_C + "The first operand must be distinct from the remaining operands for this operator or "
        "function; operator: BETWEEN, first operand: [a]")),
     ("Condition", "size(:v) < :w", {":v": {"BOOL": True}, ":w": {"L": []}},       # inner first (post-order)
@@ -160,16 +165,24 @@ NESTING = [
     ("Update", "SET a = list_append(list_append(:a, :b), :c)", LISTS, used_this_way("list_append")),
     ("Update", "SET a = list_append(list_append(list_append(:a, :b), :c), :d)", LISTS,
      used_this_way("list_append")),
-    ("Update", "SET a = list_append(:a, list_append(:b, :c))", LISTS, used_this_way("list_append")),      # [I]
-    ("Update", "SET a = if_not_exists(a, list_append(a, :b))", LISTS, used_this_way("list_append")),      # [I]
+    ("Update", "SET a = list_append(:a, list_append(:b, :c))", LISTS, used_this_way("list_append")),      # [L]
+    ("Update", "SET a = if_not_exists(a, list_append(a, :b))", LISTS, used_this_way("list_append")),      # [L]
     ("Update", "SET a = :n, b = list_append(if_not_exists(b, list_append(:a, :b)), :c)", LISTS,
-     used_this_way("list_append")),                                                                      # [I]
-    # stage 3: before operand counts and placeholders' types [I]
+     used_this_way("list_append")),                                                                      # [L]
+    # an operand of + / - is nested too [L]
+    ("Update", "SET a = list_append(a, :b) + :n", LISTS, used_this_way("list_append")),
+    ("Update", "SET a = :n - list_append(a, :b)", LISTS, used_this_way("list_append")),
+    ("Update", "SET a = if_not_exists(a, :n) + if_not_exists(b, :m)", LISTS,
+     "SET a=(+ (if_not_exists a :n) (if_not_exists b :m))"),
+    # stage 3: before operand counts and placeholders' types [L]
     ("Update", "SET a = list_append(list_append(:a), :c)", LISTS, used_this_way("list_append")),
     ("Update", "SET a = list_append(list_append(:n, :m), :c)", LISTS, used_this_way("list_append")),
-    # an inner misplaced function is reported first (post-order) [I]
-    ("Update", "SET a = list_append(list_append(:a, size(b)), :c)", LISTS,
+    # an update's calls are checked on reaching them, before their operands [L]
+    ("Update", "SET a = list_append(list_append(:a, size(b)), :c)", LISTS, used_this_way("list_append")),
+    ("Update", "SET a = list_append(size(b), list_append(:a, :b))", LISTS,
      E(INV_U + "The function is not allowed in an update expression; function: size")),
+    ("Update", "SET a = f(list_append(a, :b))", LISTS, E(INV_U + "Invalid function name; function: f")),
+    ("Update", "SET a = list_append(a, g(size(b)))", LISTS, E(INV_U + "Invalid function name; function: g")),
     # accepted nestings [S test_update_expression_function_nesting, _function_plus_nesting]
     ("Update", "SET a = list_append(if_not_exists(a, :e), :b)", LISTS,
      "SET a=(list_append (if_not_exists a :e) :b)"),
