@@ -99,9 +99,13 @@ _LEGACY = frozenset(("Expected", "ConditionalOperator", "AttributeUpdates", "Que
 _SCALARS = (str, bool, int, Decimal, bytes)
 
 
+_KEY_CHARS = 256   # longer string or binary values are not cached (memory)
+
+
 def _values_key(values) -> tuple | None:
     """A hashable stand-in for ExpressionAttributeValues whose values are
-    scalars (the common case); None when some value is not (no caching)."""
+    short scalars (the common case); None when some value is not (no
+    caching)."""
     out = []
     for k, v in values.items():
         if type(v) is dict:
@@ -112,8 +116,11 @@ def _values_key(values) -> tuple | None:
                     return None
                 out.append((k, t, type(x), x))
         elif type(v) in _SCALARS:
+            x = v
             out.append((k, None, type(v), v))
         else:
+            return None
+        if type(x) in (str, bytes) and len(x) > _KEY_CHARS:
             return None
     return tuple(out)
 
