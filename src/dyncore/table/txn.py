@@ -219,9 +219,14 @@ class TxnLog:
                 self._prune_tokens(when)
 
     def _prune_tokens(self, now: float) -> None:
-        for t, (when, _) in list(self._tokens.items()):
-            if now - when >= TOKEN_SECONDS:
-                del self._tokens[t]
+        """Forget tokens older than 10 minutes, here and in the log (the
+        caller holds self._lock)."""
+        stale = [t for t, (when, _) in self._tokens.items() if now - when >= TOKEN_SECONDS]
+        for t in stale:
+            del self._tokens[t]
+        if stale:
+            self.engine.write_batch([(_TOK + t.encode("utf-8"), None) for t in stale],
+                                    sync="none")
 
     def _logged(self, writes: list[Write], token: str | None, digest: bytes) -> None:
         txid = next(self._ids)

@@ -252,3 +252,24 @@ def test_get_item_never_sees_half_a_transaction(t):
     for th in ths:
         th.join()
     assert not bad
+
+
+def test_token_expires_after_ten_minutes(tmp_path):
+    from dyncore.clock import ManualClock
+    clock = ManualClock()
+    items = [{"Update": {"TableName": "tba", "Key": {"pk": S("c")}, "UpdateExpression": "ADD v :one",
+                         "ExpressionAttributeValues": {":one": N(1)}}}]
+    path = tmp_path / "db"
+    with dyncore.open(path, clock=clock) as db:
+        c = db.client()
+        make_table(c, "tba", sk=None)
+        c.transact_write_items(TransactItems=items, ClientRequestToken="t")
+        clock.advance(599)
+        c.transact_write_items(TransactItems=items, ClientRequestToken="t")
+        assert get(c, "tba", "c")["v"] == N(1)
+        clock.advance(2)
+        c.transact_write_items(TransactItems=items, ClientRequestToken="t")
+        assert get(c, "tba", "c")["v"] == N(2)
+    clock.advance(601)
+    with dyncore.open(path, clock=clock) as db:   # the expired token is dropped from the log
+        assert db.txlog.engine.get(b"tok/t") is None
