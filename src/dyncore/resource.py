@@ -28,13 +28,18 @@ _EXPRESSIONS = (("KeyConditionExpression", True), ("FilterExpression", False),
 
 
 def _build_conditions(params: dict) -> dict:
-    """Turn boto3 condition objects in params into expression strings."""
+    """Turn boto3 condition objects in params into expression strings. One
+    builder serves the whole request, as in boto3, so the placeholders of
+    a key condition and a filter do not collide."""
+    builder = None
     for member, is_key in _EXPRESSIONS:
         cond = params.get(member)
         if cond is None or isinstance(cond, str):
             continue
-        from boto3.dynamodb.conditions import ConditionExpressionBuilder
-        built = ConditionExpressionBuilder().build_expression(cond, is_key_condition=is_key)
+        if builder is None:
+            from boto3.dynamodb.conditions import ConditionExpressionBuilder
+            builder = ConditionExpressionBuilder()
+        built = builder.build_expression(cond, is_key_condition=is_key)
         params = dict(params)
         params[member] = built.condition_expression
         if built.attribute_name_placeholders:

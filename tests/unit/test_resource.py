@@ -80,3 +80,15 @@ def test_table_attributes(table):
     assert table.item_count == 1
     table.delete()
     table.wait_until_not_exists()
+
+
+def test_key_condition_and_filter_objects_together(table):
+    """boto3 builds one set of placeholders per request: a Key condition
+    and an Attr filter in one query must not overwrite each other's."""
+    from boto3.dynamodb.conditions import Attr, Key
+    for n in range(10):
+        table.put_item(Item={"id": "u", "n": n, "kind": "even" if n % 2 == 0 else "odd"})
+    out = table.query(KeyConditionExpression=Key("id").eq("u") & Key("n").between(2, 7),
+                      FilterExpression=Attr("kind").eq("odd"))
+    assert [i["n"] for i in out["Items"]] == [3, 5, 7]
+    assert out["ScannedCount"] == 6
