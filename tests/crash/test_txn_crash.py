@@ -109,12 +109,41 @@ def _loop_cycles(path, cycles, seed):
                     items.append({"Delete": {"TableName": "tbb",
                                              "Key": {"pk": {"S": f"x{kb - 3}"}}}})
                 c.transact_write_items(TransactItems=items)
+    assert acked > 0, "the child never got going"
 
 
 def test_kill_transactions_at_random(tmp_path):
     path = tmp_path / "db"
     make_tables(path)
     _loop_cycles(path, 6, 1)
+
+
+def test_kill_conditional_updates_at_random(tmp_path):
+    """A counter advanced only by conditional updates (v = old + 1 if v =
+    old): after each kill it holds every acknowledged step and at most the
+    one in flight."""
+    path = tmp_path / "db"
+    make_tables(path)
+    rnd = random.Random(3)
+    acked = 0
+    for _ in range(4):
+        p = subprocess.Popen([sys.executable, str(CHILD), str(path), "cond",
+                              str(rnd.getrandbits(32))],
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=_env())
+        first = p.stdout.readline()
+        assert first == b"ready\n", (first, p.stderr.read())
+        time.sleep(rnd.uniform(0.05, 0.3))
+        os.kill(p.pid, signal.SIGKILL)
+        oks = [int(x) for x in p.stdout.read().decode().split() if x.isdigit()]
+        p.wait()
+        if oks:
+            acked = max(oks)
+        with dyncore.open(path) as db:
+            got = db.client().get_item(TableName="tba", Key={"pk": {"S": "cond"}}).get("Item")
+            v = int(got["v"]["N"]) if got else 0
+            assert acked <= v <= acked + 1, (acked, v)
+            acked = v
+    assert acked > 0, "the child never got going"
 
 
 @pytest.mark.long

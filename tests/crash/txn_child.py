@@ -5,6 +5,9 @@
         itself when the commit reaches <step name> (TxnLog hook names).
     txn_child.py <path> loop <seed>
         transactions in a loop until killed, printing "ok <n>" after each.
+    txn_child.py <path> cond <seed>
+        conditional updates of one counter (SET v = :new if v = :old) in a
+        loop until killed, printing "ok <n>" after each.
 """
 import os
 import random
@@ -49,6 +52,21 @@ def main():
         db.close()
         return
     rnd = random.Random(int(sys.argv[3]))
+    if mode == "cond":
+        key = {"pk": {"S": "cond"}}
+        got = c.get_item(TableName="tba", Key=key).get("Item")
+        n = int(got["v"]["N"]) if got else 0
+        print("ready", flush=True)
+        while True:
+            cond = ("attribute_not_exists(v)" if n == 0 else "v = :old")
+            values = {":new": {"N": str(n + 1)}}
+            if n:
+                values[":old"] = {"N": str(n)}
+            c.update_item(TableName="tba", Key=key, UpdateExpression="SET v = :new, #p = :pad",
+                          ConditionExpression=cond, ExpressionAttributeNames={"#p": "pad"},
+                          ExpressionAttributeValues=dict(values, **{":pad": {"S": "p" * rnd.randrange(2000)}}))
+            n += 1
+            print(f"ok {n}", flush=True)
     print("ready", flush=True)
     n = start
     while True:
