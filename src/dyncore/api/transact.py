@@ -72,13 +72,39 @@ def _check_unique(actions) -> None:
         seen.add(ident)
 
 
-def _prepare_write(db, entry: dict, form: int) -> _Action:
+def _null_members(items) -> None:
+    """A null entry in TransactItems (possible in the JSON form)."""
+    for i, entry in enumerate(items, 1):
+        if not isinstance(entry, dict):
+            raise ValidationException(
+                f"1 validation error detected: Value null at 'transactItems.{i}.member' "
+                "failed to satisfy constraint: Member must not be null")
+
+
+# members an action needs that the shape check leaves to the service
+_NEEDED = {"ConditionCheck": ("TableName", "ConditionExpression"), "Put": ("TableName",),
+           "Delete": ("TableName",), "Update": ("TableName", "UpdateExpression"),
+           "Get": ("TableName",)}
+
+
+def _check_needed(i: int, kind: str, r: dict) -> None:
+    for member in _NEEDED[kind]:
+        if r.get(member) is None:
+            path = f"transactItems.{i}.member.{kind[0].lower()}{kind[1:]}." \
+                   f"{member[0].lower()}{member[1:]}"
+            raise ValidationException(   # [inferred: the framework's null message]
+                f"1 validation error detected: Value null at '{path}' failed to satisfy "
+                "constraint: Member must not be null")
+
+
+def _prepare_write(db, i: int, entry: dict, form: int) -> _Action:
     present = [(k, op) for k, op in _KINDS if entry.get(k) is not None]
     if len(present) != 1:
         raise ValidationException(
             "TransactItems can only contain one of Check, Put, Update or Delete")
     kind, op = present[0]
     r = entry[kind]
+    _check_needed(i, kind, r)
     plan = exprs.plan(op, r, form)
     t = db.table(r["TableName"])
     if kind == "Put":
@@ -118,7 +144,9 @@ def _run(a: _Action, old: bytes | None, form: int) -> bytes | None:
 
 
 def transact_write_items(db, p: dict, form: int) -> dict:
-    actions = [_prepare_write(db, entry, form) for entry in p["TransactItems"]]
+    _null_members(p["TransactItems"])
+    actions = [_prepare_write(db, i, entry, form)
+               for i, entry in enumerate(p["TransactItems"], 1)]
     _check_unique(actions)
     if sum(a.size for a in actions) > TRANSACTION_BYTES:
         raise ValidationException(
@@ -183,9 +211,11 @@ def _write_capacity(p: dict, actions) -> dict:
 
 
 def transact_get_items(db, p: dict, form: int) -> dict:
+    _null_members(p["TransactItems"])
     actions = []
-    for entry in p["TransactItems"]:
+    for i, entry in enumerate(p["TransactItems"], 1):
         r = entry["Get"]
+        _check_needed(i, "Get", r)
         plan = exprs.plan("TransactGetItems", r, form)
         t = db.table(r["TableName"])
         h, key = t.schema.encode_key(r["Key"], form)

@@ -208,7 +208,7 @@ def parse_expressions(
             if not isinstance(key, str) or not NAME_KEY.match(key):
                 raise ValidationException(
                     f'ExpressionAttributeNames contains invalid key: Syntax error; key: "{key}"')
-            if name == "":
+            if name == "" or name is None:   # null (JSON form): as empty [inferred]
                 raise ValidationException(
                     f"ExpressionAttributeNames contains invalid value: Empty attribute name for key {key}")
     if values is not None:
