@@ -23,7 +23,7 @@ src/dyncore/.built: $(STAMP) $(CSRC)
 build: src/dyncore/.built
 
 run: build
-	$(PY) -m dyncore.demo
+	$(PY) -m dyncore serve --host 127.0.0.1 --port 8000 --data-dir dyncore-data
 
 test: build
 	$(PY) -m pytest -q -p no:cacheprovider

@@ -4,10 +4,13 @@
     dyncore partitions DIR TABLE       a table's partitions: hash ranges, sizes
     dyncore split DIR TABLE [--partition ID]
                                        split a partition now (the largest if no id)
+    dyncore serve [--host H] [--port P] [--data-dir DIR | --temporary]
+                  [--sync commit|interval|none] [--log-level L]
+                                       DynamoDB's HTTP endpoint (127.0.0.1:8000,
+                                       ./dyncore-data by default; --port 0 picks one)
 
 A data directory is locked by the process that has it open: stop a running
 dyncore before pointing the tool at its directory.
-(`dyncore serve` arrives with the server issue.)
 """
 from __future__ import annotations
 
@@ -47,12 +50,72 @@ def _split(args) -> int:
         return 0 if ok else 1
 
 
+def _serve(args) -> int:
+    import contextlib
+    import logging
+    import shutil
+    import signal
+    import socket
+    import tempfile
+
+    import uvicorn
+
+    from dyncore.server import App
+
+    logging.basicConfig(level=args.log_level.upper(),
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    path = tempfile.mkdtemp(prefix="dyncore-") if args.temporary else args.data_dir
+    db = Database(path, sync=args.sync)
+    app = App(db)
+    sock = socket.socket(socket.AF_INET6 if ":" in args.host else socket.AF_INET)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((args.host, args.port))
+    sock.listen(1024)
+    host, port = sock.getsockname()[:2]
+    config = uvicorn.Config(app, http="httptools", loop="uvloop", lifespan="off",
+                            log_level=args.log_level.lower(), access_log=False,
+                            timeout_keep_alive=75, limit_concurrency=None)
+    class Server(uvicorn.Server):
+        # uvicorn re-raises SIGTERM/SIGINT after its graceful shutdown, which
+        # would end the process before the engines are closed: handle them here.
+        @contextlib.contextmanager
+        def capture_signals(self):
+            yield
+
+    server = Server(config)
+
+    def stop(signum, frame):
+        server.should_exit = True
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    print(f"dyncore serving DynamoDB on http://{host}:{port} (data: {db.path}, "
+          f"sync: {args.sync})", flush=True)
+    try:
+        server.run(sockets=[sock])
+    finally:
+        app.close()
+        db.close()
+        if args.temporary:
+            shutil.rmtree(path, ignore_errors=True)
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="dyncore", description=__doc__.split("\n")[0])
     sub = ap.add_subparsers(dest="command", required=True)
     p = sub.add_parser("tables", help="list the tables of a data directory")
     p.add_argument("dir")
     p.set_defaults(fn=_tables)
+    p = sub.add_parser("serve", help="serve DynamoDB's HTTP API")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=8000)
+    p.add_argument("--data-dir", default="dyncore-data")
+    p.add_argument("--temporary", action="store_true",
+                   help="a fresh data directory, removed at exit")
+    p.add_argument("--sync", choices=("commit", "interval", "none"), default="interval")
+    p.add_argument("--log-level", default="info",
+                   choices=("critical", "error", "warning", "info", "debug"))
+    p.set_defaults(fn=_serve)
     p = sub.add_parser("partitions", help="a table's partitions (hash ranges, sizes)")
     p.add_argument("dir")
     p.add_argument("table")

@@ -22,7 +22,9 @@ ALLOWED = {
     "api": {"database", "table", "model", "expr", "_core", "errors", "clock"},
     "client": {"api", "database", "model", "_core", "errors"},
     "resource": {"client", "api", "database", "model", "_core", "errors"},
-    "cli": {"database", "client", "resource", "api", "errors"},
+    "server": {"api", "database", "_core", "errors"},
+    "cli": {"database", "client", "resource", "api", "server", "errors"},
+    "__main__": {"cli"},
     "demo": {"engine", "errors"},
     "__init__": {"errors"},
 }

@@ -1,0 +1,6 @@
+"""`python -m dyncore ...`: the `dyncore` command."""
+import sys
+
+from dyncore.cli import main
+
+sys.exit(main())

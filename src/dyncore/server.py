@@ -1,0 +1,179 @@
+"""`dyncore serve`: DynamoDB's JSON 1.0 protocol over HTTP.
+
+    POST /   X-Amz-Target: DynamoDB_20120810.<Operation>
+             Content-Type: application/x-amz-json-1.0
+             body: the operation's input as JSON
+
+The server is a thin translation: the body goes to `Service.call(operation,
+params, FORM_JSON)` (the same code the embedded client runs), the result
+comes back as JSON with `x-amzn-RequestId` and `x-amz-crc32` (CRC-32 of the
+body as sent, which botocore checks). Errors use DynamoDB's envelope,
+`{"__type": "<namespace>#<Name>", "message": "..."}`, with its status.
+
+Request pipeline (`App._handle`; an auth stage slots in after the target
+is known): method and path -> body (16 MB limit) -> content type and
+X-Amz-Target -> JSON (gzip) -> Service.call in a worker thread -> _respond.
+
+The ASGI app runs under uvicorn with httptools; engine work runs in a
+thread pool so one slow request (a big Scan, a transaction) does not stall
+the event loop, and the engine releases the GIL for its I/O.
+"""
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import gzip
+import os
+import uuid
+import zlib
+
+import orjson
+
+from dyncore import _core
+from dyncore.api.service import HANDLERS, Service
+from dyncore.errors import (DynamoDBError, InternalServerError, SerializationException,
+                            UnknownOperationException)
+
+__all__ = ["App", "MAX_BODY_BYTES", "TARGET_PREFIX"]
+
+TARGET_PREFIX = "DynamoDB_20120810."
+MAX_BODY_BYTES = 16 << 20
+CONTENT_TYPES = (b"application/x-amz-json-1.0", b"application/x-amz-json-1.1")
+_JSON = _core.FORM_JSON
+
+
+class _HTTPError(Exception):
+    """A reply that is not an operation's answer (e.g. 413)."""
+
+    def __init__(self, status: int, body: bytes = b"", content_type: bytes = b"text/plain"):
+        self.status = status
+        self.body = body
+        self.content_type = content_type
+
+
+def _error_body(err: DynamoDBError) -> bytes:
+    return orjson.dumps(err.body())
+
+
+class App:
+    """The ASGI application of one Database."""
+
+    def __init__(self, db, *, workers: int | None = None):
+        self.db = db
+        self.service = Service(db)
+        self.pool = concurrent.futures.ThreadPoolExecutor(
+            max_workers=workers or min(32, (os.cpu_count() or 2) * 4),
+            thread_name_prefix="dyncore-req")
+
+    def close(self) -> None:
+        self.pool.shutdown(wait=True)
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] == "lifespan":
+            return await self._lifespan(receive, send)
+        if scope["type"] != "http":
+            return
+        try:
+            status, headers, body = await self._handle(scope, receive)
+        except _HTTPError as e:
+            status, headers, body = e.status, [(b"content-type", e.content_type)], e.body
+        await send({"type": "http.response.start", "status": status, "headers": headers})
+        await send({"type": "http.response.body", "body": body})
+
+    async def _lifespan(self, receive, send):
+        while True:
+            msg = await receive()
+            if msg["type"] == "lifespan.startup":
+                await send({"type": "lifespan.startup.complete"})
+            elif msg["type"] == "lifespan.shutdown":
+                await send({"type": "lifespan.shutdown.complete"})
+                return
+
+    # -- the pipeline --------------------------------------------------------
+
+    async def _handle(self, scope, receive):
+        method, path = scope["method"], scope["path"]
+        if method == "GET" and path in ("/", "/health"):
+            return 200, [(b"content-type", b"text/plain")], b"healthy: dyncore\n"
+        request_id = str(uuid.uuid4()).encode()
+        if method != "POST" or path != "/":
+            return self._respond(request_id, UnknownOperationException(""), 404)
+        headers = dict(scope["headers"])
+        raw = await self._read(receive, headers)
+        ctype = headers.get(b"content-type", b"").split(b";")[0].strip().lower()
+        if ctype not in CONTENT_TYPES:
+            # DynamoDB answers a missing or wrong content type with 404
+            return self._respond(request_id, UnknownOperationException(""), 404)
+        target = headers.get(b"x-amz-target", b"").decode("latin-1")
+        operation = target[len(TARGET_PREFIX):] if target.startswith(TARGET_PREFIX) else None
+        if operation not in HANDLERS:
+            return self._respond(request_id, UnknownOperationException(""))
+        try:
+            params = self._json(raw, headers)
+        except DynamoDBError as e:
+            return self._respond(request_id, e)
+        loop = asyncio.get_running_loop()
+        try:
+            out = await loop.run_in_executor(self.pool, self.service.call, operation, params,
+                                             _JSON, "json")
+        except DynamoDBError as e:
+            return self._respond(request_id, e)
+        except Exception:  # noqa: BLE001 - a bug must not take the server down
+            import logging
+            logging.getLogger("dyncore.server").exception("%s failed", operation)
+            return self._respond(request_id, InternalServerError("Internal server error"))
+        return self._respond(request_id, out)
+
+    @staticmethod
+    async def _read(receive, headers: dict) -> bytes:
+        length = headers.get(b"content-length")
+        if length is not None and length.isdigit() and int(length) > MAX_BODY_BYTES:
+            raise _HTTPError(413, b"Request Entity Too Large\n")
+        chunks = []
+        size = 0
+        while True:
+            msg = await receive()
+            if msg["type"] == "http.disconnect":
+                break
+            chunk = msg.get("body", b"")
+            size += len(chunk)
+            if size > MAX_BODY_BYTES:
+                raise _HTTPError(413, b"Request Entity Too Large\n")
+            chunks.append(chunk)
+            if not msg.get("more_body"):
+                break
+        return b"".join(chunks)
+
+    @staticmethod
+    def _json(raw: bytes, headers: dict) -> dict:
+        if headers.get(b"content-encoding", b"").strip().lower() == b"gzip":
+            try:
+                raw = gzip.decompress(raw)
+            except (OSError, EOFError, zlib.error):
+                raise SerializationException("Unable to decompress the request body") from None
+            if len(raw) > MAX_BODY_BYTES:
+                raise _HTTPError(413, b"Request Entity Too Large\n")
+        if not raw.strip():
+            return {}
+        try:
+            params = orjson.loads(raw)
+        except orjson.JSONDecodeError:
+            raise SerializationException("Start of structure or map found where not expected") \
+                from None  # [verify] DynamoDB's text for malformed JSON
+        if not isinstance(params, dict):
+            raise SerializationException("Start of list found where not expected"
+                                         if isinstance(params, list) else
+                                         "Expected map or null")  # [verify]
+        return params
+
+    @staticmethod
+    def _respond(request_id: bytes, result, status: int | None = None):
+        if isinstance(result, DynamoDBError):
+            body = _error_body(result)
+            status = status or result.status
+        else:
+            body = orjson.dumps(result)
+            status = 200
+        crc = str(zlib.crc32(body) & 0xFFFFFFFF).encode()
+        return status, [(b"content-type", b"application/x-amz-json-1.0"),
+                        (b"x-amzn-requestid", request_id), (b"x-amz-crc32", crc)], body
