@@ -12,7 +12,9 @@ body as sent, which botocore checks). Errors use DynamoDB's envelope,
 
 Request pipeline (`App._handle`; an auth stage slots in after the target
 is known): method and path -> body (16 MB limit) -> content type and
-X-Amz-Target -> JSON (gzip) -> Service.call in a worker thread -> _respond.
+X-Amz-Target -> `identity` (SigV4 credential scope; verification slots in
+here) -> JSON (gzip) -> Service.call in a worker thread -> _respond (gzip when
+asked, CORS headers when the request has an Origin).
 
 The ASGI app runs under uvicorn with httptools; engine work runs in a
 thread pool so one slow request (a big Scan, a transaction) does not stall
@@ -23,6 +25,7 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import gzip
+import logging
 import os
 import uuid
 import zlib
@@ -34,10 +37,13 @@ from dyncore.api.service import HANDLERS, Service
 from dyncore.errors import (DynamoDBError, InternalServerError, SerializationException,
                             UnknownOperationException)
 
-__all__ = ["App", "MAX_BODY_BYTES", "TARGET_PREFIX"]
+__all__ = ["App", "MAX_BODY_BYTES", "TARGET_PREFIX", "identity"]
+
+_log = logging.getLogger("dyncore.server")
 
 TARGET_PREFIX = "DynamoDB_20120810."
 MAX_BODY_BYTES = 16 << 20
+GZIP_MIN_BYTES = 1024   # smaller answers are sent as they are
 CONTENT_TYPES = (b"application/x-amz-json-1.0", b"application/x-amz-json-1.1")
 _JSON = _core.FORM_JSON
 
@@ -93,36 +99,46 @@ class App:
 
     async def _handle(self, scope, receive):
         method, path = scope["method"], scope["path"]
+        headers = dict(scope["headers"])
+        cors = b"origin" in headers
+        if method == "OPTIONS":
+            return 200, _cors_preflight(headers), b""
         if method == "GET" and path in ("/", "/health"):
-            return 200, [(b"content-type", b"text/plain")], b"healthy: dyncore\n"
+            return 200, [(b"content-type", b"text/plain")] + (_CORS if cors else []), \
+                b"healthy: dyncore\n"
         request_id = str(uuid.uuid4()).encode()
         if method != "POST" or path != "/":
-            return self._respond(request_id, UnknownOperationException(""), 404)
-        headers = dict(scope["headers"])
+            return self._respond(request_id, UnknownOperationException(""), 404, cors=cors)
         raw = await self._read(receive, headers)
         ctype = headers.get(b"content-type", b"").split(b";")[0].strip().lower()
         if ctype not in CONTENT_TYPES:
             # DynamoDB answers a missing or wrong content type with 404
-            return self._respond(request_id, UnknownOperationException(""), 404)
+            return self._respond(request_id, UnknownOperationException(""), 404, cors=cors)
         target = headers.get(b"x-amz-target", b"").decode("latin-1")
         operation = target[len(TARGET_PREFIX):] if target.startswith(TARGET_PREFIX) else None
+        gz = b"gzip" in headers.get(b"accept-encoding", b"")
+        if operation == "DescribeEndpoints":
+            host = headers.get(b"host", b"127.0.0.1").decode("latin-1")
+            return self._respond(request_id, {"Endpoints": [
+                {"Address": host, "CachePeriodInMinutes": 1440}]}, cors=cors, gz=gz)
         if operation not in HANDLERS:
-            return self._respond(request_id, UnknownOperationException(""))
+            return self._respond(request_id, UnknownOperationException(""), cors=cors)
+        identity(headers)   # the authentication stage: parsed, not yet verified
         try:
             params = self._json(raw, headers)
         except DynamoDBError as e:
-            return self._respond(request_id, e)
+            return self._respond(request_id, e, cors=cors)
         loop = asyncio.get_running_loop()
         try:
             out = await loop.run_in_executor(self.pool, self.service.call, operation, params,
                                              _JSON, "json")
         except DynamoDBError as e:
-            return self._respond(request_id, e)
+            return self._respond(request_id, e, cors=cors)
         except Exception:  # noqa: BLE001 - a bug must not take the server down
-            import logging
-            logging.getLogger("dyncore.server").exception("%s failed", operation)
-            return self._respond(request_id, InternalServerError("Internal server error"))
-        return self._respond(request_id, out)
+            _log.exception("%s failed", operation)
+            return self._respond(request_id, InternalServerError("Internal server error"),
+                                 cors=cors)
+        return self._respond(request_id, out, cors=cors, gz=gz)
 
     @staticmethod
     async def _read(receive, headers: dict) -> bytes:
@@ -167,13 +183,56 @@ class App:
         return params
 
     @staticmethod
-    def _respond(request_id: bytes, result, status: int | None = None):
+    def _respond(request_id: bytes, result, status: int | None = None, *, cors: bool = False,
+                 gz: bool = False):
         if isinstance(result, DynamoDBError):
             body = _error_body(result)
             status = status or result.status
         else:
             body = orjson.dumps(result)
             status = 200
-        crc = str(zlib.crc32(body) & 0xFFFFFFFF).encode()
-        return status, [(b"content-type", b"application/x-amz-json-1.0"),
-                        (b"x-amzn-requestid", request_id), (b"x-amz-crc32", crc)], body
+        headers = [(b"content-type", b"application/x-amz-json-1.0"),
+                   (b"x-amzn-requestid", request_id)]
+        if gz and len(body) >= GZIP_MIN_BYTES:
+            body = gzip.compress(body, compresslevel=1)
+            headers.append((b"content-encoding", b"gzip"))
+        # the CRC-32 of the body as sent (compressed, if it is)
+        headers.append((b"x-amz-crc32", str(zlib.crc32(body) & 0xFFFFFFFF).encode()))
+        if cors:
+            headers += _CORS
+        return status, headers, body
+
+
+# -- CORS, so a browser SDK can call the endpoint --------------------------------
+
+_CORS = [(b"access-control-allow-origin", b"*"),
+         (b"access-control-expose-headers", b"x-amzn-RequestId, x-amz-crc32, x-amz-id-2")]
+
+
+def _cors_preflight(headers: dict) -> list:
+    asked = headers.get(b"access-control-request-headers", b"")
+    return _CORS + [(b"access-control-allow-methods", b"POST, GET, OPTIONS"),
+                    (b"access-control-allow-headers", asked or b"*"),
+                    (b"access-control-max-age", b"172800"),
+                    (b"content-length", b"0")]
+
+
+# -- authentication (parsed; verification comes with the security issue) -----
+
+
+def identity(headers: dict) -> tuple[str, str] | None:
+    """(access key id, region) from a SigV4 Authorization header, or None
+    when the request is unsigned or the header is not SigV4.
+
+    Authorization: AWS4-HMAC-SHA256 Credential=AKID/20260101/us-east-1/dynamodb/
+    aws4_request, SignedHeaders=..., Signature=..."""
+    auth = headers.get(b"authorization", b"").decode("latin-1")
+    if not auth.startswith("AWS4-HMAC-SHA256 "):
+        return None
+    for part in auth[17:].split(","):
+        part = part.strip()
+        if part.startswith("Credential="):
+            scope = part[11:].split("/")
+            if len(scope) >= 3:
+                return scope[0], scope[2]
+    return None

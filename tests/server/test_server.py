@@ -185,3 +185,34 @@ def test_temporary_directory_is_removed_at_exit():
     stop(p)
     assert p.returncode == 0
     assert not os.path.exists(p.data_dir)
+
+
+def test_cors_gzip_endpoints_and_identity(server):
+    status, headers, _ = raw(server, method="OPTIONS", target=None, ctype=None,
+                             headers={"Origin": "http://x", "Access-Control-Request-Method": "POST",
+                                      "Access-Control-Request-Headers": "content-type,x-amz-target"})
+    assert status == 200 and headers["access-control-allow-origin"] == "*"
+    assert "x-amz-target" in headers["access-control-allow-headers"]
+    status, headers, body = raw(server, headers={"Origin": "http://x"})
+    assert status == 200 and headers["access-control-allow-origin"] == "*"
+    c = client(server)
+    c.create_table(TableName="gzt", KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+                   AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+                   BillingMode="PAY_PER_REQUEST")
+    c.put_item(TableName="gzt", Item={"pk": {"S": "a"}, "big": {"S": "x" * 5000}})
+    status, headers, body = raw(server, body=b'{"TableName": "gzt"}', target="Scan",
+                                headers={"Accept-Encoding": "gzip"})
+    assert status == 200 and headers["content-encoding"] == "gzip"
+    assert int(headers["x-amz-crc32"]) == zlib.crc32(body)   # over the bytes as sent
+    assert json.loads(gzip.decompress(body))["Items"][0]["big"]["S"] == "x" * 5000
+    out = c.describe_endpoints()
+    assert out["Endpoints"][0]["Address"] == f"127.0.0.1:{server}"
+
+
+def test_identity_parsing():
+    from dyncore.server import identity
+    h = {b"authorization": b"AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20260101/eu-west-1/dynamodb/"
+                           b"aws4_request, SignedHeaders=host;x-amz-date, Signature=abc"}
+    assert identity(h) == ("AKIDEXAMPLE", "eu-west-1")
+    assert identity({}) is None
+    assert identity({b"authorization": b"Basic xyz"}) is None
