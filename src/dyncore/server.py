@@ -14,7 +14,8 @@ Request pipeline (`App._handle`; an auth stage slots in after the target
 is known): method and path -> body (16 MB limit) -> content type and
 X-Amz-Target -> `identity` (SigV4 credential scope; verification slots in
 here) -> JSON (gzip) -> Service.call in a worker thread -> _respond (gzip when
-asked, CORS headers when the request has an Origin).
+asked, CORS headers when the request has an Origin). GET /metrics: Prometheus
+text (dyncore.metrics).
 
 The ASGI app runs under uvicorn with httptools; engine work runs in a
 thread pool so one slow request (a big Scan, a transaction) does not stall
@@ -27,6 +28,7 @@ import concurrent.futures
 import gzip
 import logging
 import os
+import time
 import uuid
 import zlib
 
@@ -36,6 +38,7 @@ from dyncore import _core
 from dyncore.api.service import HANDLERS, Service
 from dyncore.errors import (DynamoDBError, InternalServerError, SerializationException,
                             UnknownOperationException)
+from dyncore.metrics import Metrics
 
 __all__ = ["App", "MAX_BODY_BYTES", "TARGET_PREFIX", "identity"]
 
@@ -67,6 +70,7 @@ class App:
     def __init__(self, db, *, workers: int | None = None):
         self.db = db
         self.service = Service(db)
+        self.metrics = Metrics()
         self.pool = concurrent.futures.ThreadPoolExecutor(
             max_workers=workers or min(32, (os.cpu_count() or 2) * 4),
             thread_name_prefix="dyncore-req")
@@ -103,6 +107,10 @@ class App:
         cors = b"origin" in headers
         if method == "OPTIONS":
             return 200, _cors_preflight(headers), b""
+        if method == "GET" and path == "/metrics":
+            loop = asyncio.get_running_loop()
+            text = await loop.run_in_executor(self.pool, self.metrics.render, self.db)
+            return 200, [(b"content-type", b"text/plain; version=0.0.4")], text.encode()
         if method == "GET" and path in ("/", "/health"):
             return 200, [(b"content-type", b"text/plain")] + (_CORS if cors else []), \
                 b"healthy: dyncore\n"
@@ -129,15 +137,19 @@ class App:
         except DynamoDBError as e:
             return self._respond(request_id, e, cors=cors)
         loop = asyncio.get_running_loop()
+        started = time.perf_counter()
         try:
             out = await loop.run_in_executor(self.pool, self.service.call, operation, params,
                                              _JSON, "json")
         except DynamoDBError as e:
+            self.metrics.observe(operation, time.perf_counter() - started, e.code)
             return self._respond(request_id, e, cors=cors)
         except Exception:  # noqa: BLE001 - a bug must not take the server down
             _log.exception("%s failed", operation)
+            self.metrics.observe(operation, time.perf_counter() - started, "InternalServerError")
             return self._respond(request_id, InternalServerError("Internal server error"),
                                  cors=cors)
+        self.metrics.observe(operation, time.perf_counter() - started, None)
         return self._respond(request_id, out, cors=cors, gz=gz)
 
     @staticmethod

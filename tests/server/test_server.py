@@ -216,3 +216,20 @@ def test_identity_parsing():
     assert identity(h) == ("AKIDEXAMPLE", "eu-west-1")
     assert identity({}) is None
     assert identity({b"authorization": b"Basic xyz"}) is None
+
+
+def test_metrics(server):
+    c = client(server)
+    c.list_tables()
+    with pytest.raises(c.exceptions.ResourceNotFoundException):
+        c.describe_table(TableName="missing-table")
+    status, headers, body = raw(server, method="GET", path="/metrics", target=None, ctype=None)
+    assert status == 200 and headers["content-type"].startswith("text/plain")
+    text = body.decode()
+    lines = dict(ln.rsplit(" ", 1) for ln in text.splitlines() if ln and not ln.startswith("#"))
+    assert int(lines['dyncore_requests_total{operation="ListTables"}']) >= 1
+    assert int(lines['dyncore_errors_total{operation="DescribeTable",'
+                     'code="ResourceNotFoundException"}']) >= 1
+    assert 'dyncore_request_seconds_bucket{operation="ListTables",le="+Inf"}' in lines
+    assert any(k.startswith("dyncore_table_items{") for k in lines)
+    assert "dyncore_block_cache_hits_total" in lines
