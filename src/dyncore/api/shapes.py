@@ -558,12 +558,13 @@ UPDATE_TABLE = Struct(
 # Tag operations: no framework constraints; a missing ResourceArn is the
 # operation's "Invalid TableArn" [D test/tagResource.js], tag texts as above.
 RESOURCE_ARN = Str(bmin=1)
+# [inferred] the service null-checks the required members, as elsewhere
 TAG_RESOURCE = Struct("TagResourceInput", _required=("ResourceArn", "Tags"),
-                      ResourceArn=RESOURCE_ARN, Tags=TAG_LIST)
+                      ResourceArn=(RESOURCE_ARN, NN), Tags=(TAG_LIST, NN))
 UNTAG_RESOURCE = Struct("UntagResourceInput", _required=("ResourceArn", "TagKeys"),
-                        ResourceArn=RESOURCE_ARN, TagKeys=ListOf(Str(bmin=1)))
+                        ResourceArn=(RESOURCE_ARN, NN), TagKeys=(ListOf(Str(bmin=1)), NN))
 LIST_TAGS_OF_RESOURCE = Struct("ListTagsOfResourceInput", _required=("ResourceArn",),
-                               ResourceArn=RESOURCE_ARN, NextToken=STRING)
+                               ResourceArn=(RESOURCE_ARN, NN), NextToken=STRING)
 
 PUT_ITEM = Struct(
     "PutItemInput",
