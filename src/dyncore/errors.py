@@ -192,6 +192,7 @@ class DynamoDBError(DyncoreError, _ClientErrorBase):
     status = 400
     message_key = "message"
     retryable = False
+    modeled = False   # in DynamoDB's service model: botocore copies the body's members
 
     def __init__(self, message: str = "", operation_name: str | None = None, **extra):
         self.message = message
@@ -200,6 +201,10 @@ class DynamoDBError(DyncoreError, _ClientErrorBase):
             "Error": {"Code": self.code, "Message": message},
             "ResponseMetadata": {"HTTPStatusCode": self.status, "RetryAttempts": 0},
         }
+        if self.modeled:
+            # botocore puts a modeled error's members (its message included)
+            # at the top of e.response, as parsed from the body
+            response[self.message_key] = message
         response.update(extra)
         _ClientErrorBase.__init__(self, response, operation_name or "Unknown")
 
@@ -289,13 +294,38 @@ DYNAMODB_ERRORS: dict[str, tuple[str, int, bool]] = {
     "IncompleteSignatureException": (NS_SERVICE, 400, False),
 }
 
+# Errors whose body carries "Message" rather than "message" (botocore's
+# service model; SerializationException as the service sends it).
+_CAPITAL_MESSAGE = frozenset(("TransactionCanceledException", "SerializationException",
+                              "IdempotentParameterMismatchException",
+                              "TransactionInProgressException"))
+# Errors DynamoDB's service model declares (botocore 1.44): their members
+# appear at the top of a ClientError's response. ValidationException and the
+# coral service errors are not among them.
+_MODELED = frozenset((
+    "BackupInUseException", "BackupNotFoundException", "ConditionalCheckFailedException",
+    "ContinuousBackupsUnavailableException", "DuplicateItemException",
+    "ExportConflictException", "ExportNotFoundException", "GlobalTableAlreadyExistsException",
+    "GlobalTableNotFoundException", "IdempotentParameterMismatchException",
+    "ImportConflictException", "ImportNotFoundException", "IndexNotFoundException",
+    "InternalServerError", "InvalidExportTimeException", "InvalidRestoreTimeException",
+    "ItemCollectionSizeLimitExceededException", "LimitExceededException",
+    "PointInTimeRecoveryUnavailableException", "PolicyNotFoundException",
+    "ProvisionedThroughputExceededException", "ReplicaAlreadyExistsException",
+    "ReplicaNotFoundException", "RequestLimitExceeded", "ResourceInUseException",
+    "ResourceNotFoundException", "TableAlreadyExistsException", "TableInUseException",
+    "TableNotFoundException", "ThrottlingException", "TransactionCanceledException",
+    "TransactionConflictException", "TransactionInProgressException"))
+
 ERROR_CLASSES: dict[str, type[DynamoDBError]] = {}
 for _name, (_ns, _status, _retry) in DYNAMODB_ERRORS.items():
     _attrs = {"code": _name, "namespace": _ns, "status": _status, "retryable": _retry,
               "__module__": __name__,
               "__doc__": f"DynamoDB's {_name} (HTTP {_status})."}
-    if _name in ("TransactionCanceledException", "SerializationException"):
+    if _name in _CAPITAL_MESSAGE:
         _attrs["message_key"] = "Message"
+    if _name in _MODELED:
+        _attrs["modeled"] = True
     ERROR_CLASSES[_name] = type(_name, (DynamoDBError,), _attrs)
     globals()[_name] = ERROR_CLASSES[_name]
     __all__.append(_name)
