@@ -87,6 +87,7 @@ class App:
             status, headers, body = await self._handle(scope, receive)
         except _HTTPError as e:
             status, headers, body = e.status, [(b"content-type", e.content_type)], e.body
+        headers = [*headers, (b"content-length", str(len(body)).encode())]
         await send({"type": "http.response.start", "status": status, "headers": headers})
         await send({"type": "http.response.body", "body": body})
 
@@ -225,8 +226,7 @@ def _cors_preflight(headers: dict) -> list:
     asked = headers.get(b"access-control-request-headers", b"")
     return _CORS + [(b"access-control-allow-methods", b"POST, GET, OPTIONS"),
                     (b"access-control-allow-headers", asked or b"*"),
-                    (b"access-control-max-age", b"172800"),
-                    (b"content-length", b"0")]
+                    (b"access-control-max-age", b"172800")]
 
 
 # -- authentication (parsed; verification comes with the security issue) -----

@@ -130,6 +130,7 @@ def test_protocol_edges(server):
     status, headers, body = raw(server)
     assert status == 200 and "TableNames" in json.loads(body)
     assert int(headers["x-amz-crc32"]) == zlib.crc32(body)
+    assert int(headers["content-length"]) == len(body)
     assert headers["x-amzn-requestid"]
     status, _, body = raw(server, ctype=None)
     assert status == 404 and b"UnknownOperationException" in body
