@@ -44,6 +44,14 @@ class Metrics:
         self.requests: dict[str, int] = {}
         self.errors: dict[tuple[str, str], int] = {}
         self.latency: dict[str, list] = {}   # op -> [bucket counts..., +Inf, sum]
+        self.callers: dict[tuple[str, str], int] = {}   # (access key id, region) -> requests
+
+    def caller(self, ident: tuple[str, str] | None) -> None:
+        """Count a request by its SigV4 credential (None: unsigned)."""
+        key = ident or ("", "")
+        with self._lock:
+            if key in self.callers or len(self.callers) < 1000:
+                self.callers[key] = self.callers.get(key, 0) + 1
 
     def observe(self, operation: str, seconds: float, error: str | None) -> None:
         i = bisect.bisect_left(BUCKETS, seconds)
@@ -64,6 +72,7 @@ class Metrics:
             requests = dict(self.requests)
             errors = dict(self.errors)
             latency = {k: list(v) for k, v in self.latency.items()}
+            callers = dict(self.callers)
         out += ["# HELP dyncore_requests_total Requests by operation.",
                 "# TYPE dyncore_requests_total counter"]
         out += [f'dyncore_requests_total{{operation="{_label(op)}"}} {n}'
@@ -84,6 +93,11 @@ class Metrics:
             out.append(f'dyncore_request_seconds_bucket{{operation="{lab}",le="+Inf"}} {cum}')
             out.append(f'dyncore_request_seconds_count{{operation="{lab}"}} {cum}')
             out.append(f'dyncore_request_seconds_sum{{operation="{lab}"}} {h[-1]:.6f}')
+        out += ["# HELP dyncore_requests_by_credential_total Requests by SigV4 access key id "
+                "and region (empty: unsigned).",
+                "# TYPE dyncore_requests_by_credential_total counter"]
+        out += [f'dyncore_requests_by_credential_total{{access_key_id="{_label(ak)}",'
+                f'region="{_label(region)}"}} {n}' for (ak, region), n in sorted(callers.items())]
         out += self._tables(db)
         return "\n".join(out) + "\n"
 

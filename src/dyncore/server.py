@@ -132,7 +132,9 @@ class App:
                 {"Address": host, "CachePeriodInMinutes": 1440}]}, cors=cors, gz=gz)
         if operation not in HANDLERS:
             return self._respond(request_id, UnknownOperationException(""), cors=cors)
-        identity(headers)   # the authentication stage: parsed, not yet verified
+        # the authentication stage: the credential scope is parsed and
+        # recorded; verifying the signature comes with the security issue
+        self.metrics.caller(identity(headers))
         try:
             params = self._json(raw, headers)
         except DynamoDBError as e:

@@ -234,3 +234,6 @@ def test_metrics(server):
     assert 'dyncore_request_seconds_bucket{operation="ListTables",le="+Inf"}' in lines
     assert any(k.startswith("dyncore_table_items{") for k in lines)
     assert "dyncore_block_cache_hits_total" in lines
+    # boto3 signs with the client's key and region: recorded
+    assert int(lines['dyncore_requests_by_credential_total{access_key_id="k",'
+                     'region="us-east-1"}']) >= 2
