@@ -151,7 +151,9 @@ class App:
             return self._respond(request_id, e, cors=cors)
         started = time.perf_counter()
         try:
-            if operation in self.inline:
+            if operation in self.inline and not self.db.txlog.active:
+                # (while a transaction holds item locks, a single-item
+                # operation might wait for it: not on the event loop)
                 out = self.service.call(operation, params, _JSON, "json")
             else:
                 out = await asyncio.get_running_loop().run_in_executor(

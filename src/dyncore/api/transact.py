@@ -171,6 +171,15 @@ def transact_write_items(db, p: dict, form: int) -> dict:
 
 
 def _commit(db, actions, form: int, token, digest) -> None:
+    marker = object()
+    db.txlog.active.add(marker)
+    try:
+        _commit_locked(db, actions, form, token, digest)
+    finally:
+        db.txlog.active.discard(marker)
+
+
+def _commit_locked(db, actions, form: int, token, digest) -> None:
     with hold([(a.table.store, a.h) for a in actions]):
         reasons = []
         failed = False

@@ -143,6 +143,10 @@ class TxnLog:
         self._ids = itertools.count(time.time_ns())
         self._lock = threading.Lock()
         self._running: set[str] = set()          # tokens of transactions in flight
+        # transactions holding item locks right now (a marker object each):
+        # callers that must not block, such as the server's event loop, look
+        # here first
+        self.active: set = set()
         self._tokens: dict[str, tuple[float, bytes]] = {}
         # test hook: called with a step name at each step of a logged commit
         self.hooks = hooks
