@@ -160,6 +160,22 @@ class Database:
     def closed(self) -> bool:
         return self._closed
 
+    @property
+    def sync(self) -> str:
+        """The engines' sync mode: "commit", "interval" or "none"."""
+        return self._engine_options.get("sync", "interval")
+
+    @property
+    def transactions_running(self) -> bool:
+        """True while some transaction holds item locks (a single-item
+        operation may then have to wait for it)."""
+        return bool(self.txlog.active)
+
+    def engine_stats(self, name: str, keys) -> tuple[dict, dict]:
+        """Engine statistics summed over table `name`'s partitions, and the
+        shared block cache's (TableStore.engine_stats)."""
+        return self.table(name).store.engine_stats(keys)
+
     def __enter__(self):
         return self
 

@@ -105,28 +105,18 @@ class Metrics:
     def _tables(db) -> list[str]:
         items, sizes, parts, engine = [], [], [], {name: [] for _, name, _ in _ENGINE}
         hits = misses = 0
+        keys = [k for k, _, _ in _ENGINE]
         for name in db.list_tables():
             try:
                 desc = db.describe_table(name)
-                t = db.table(name)
+                sums, cache = db.engine_stats(name, keys)
             except Exception:  # noqa: BLE001 - deleted meanwhile
                 continue
             lab = _label(name)
             items.append(f'dyncore_table_items{{table="{lab}"}} {desc["ItemCount"]}')
             sizes.append(f'dyncore_table_bytes{{table="{lab}"}} {desc["TableSizeBytes"]}')
-            sums = dict.fromkeys((k for k, _, _ in _ENGINE), 0)
-            count = 0
-            for part in t.store.router.parts:
-                try:
-                    st = part.engine.stats()
-                except Exception:  # noqa: BLE001 - retired by a split meanwhile
-                    continue
-                count += 1
-                for k in sums:
-                    sums[k] += st.get(k, 0)
-                bc = st.get("block_cache") or {}
-                hits, misses = bc.get("hits", hits), bc.get("misses", misses)
-            parts.append(f'dyncore_table_partitions{{table="{lab}"}} {count}')
+            parts.append(f'dyncore_table_partitions{{table="{lab}"}} {sums["partitions"]}')
+            hits, misses = cache.get("hits", hits), cache.get("misses", misses)
             for k, metric, _ in _ENGINE:
                 engine[metric].append(f'{metric}{{table="{lab}"}} {sums[k]}')
         out = ["# TYPE dyncore_table_items gauge", *items,

@@ -78,7 +78,7 @@ class App:
         # event loop, which saves a thread hand-off per request. Everything
         # else (scans, queries, batches, transactions, tables) runs in the pool.
         inline = {"GetItem"}
-        if db._engine_options.get("sync") != "commit":
+        if db.sync != "commit":
             inline |= {"PutItem", "DeleteItem", "UpdateItem"}
         self.inline = frozenset(inline)
         self.pool = concurrent.futures.ThreadPoolExecutor(
@@ -151,7 +151,7 @@ class App:
             return self._respond(request_id, e, cors=cors)
         started = time.perf_counter()
         try:
-            if operation in self.inline and not self.db.txlog.active:
+            if operation in self.inline and not self.db.transactions_running:
                 # (while a transaction holds item locks, a single-item
                 # operation might wait for it: not on the event loop)
                 out = self.service.call(operation, params, _JSON, "json")

@@ -27,7 +27,7 @@ from dyncore.table.partition import hash_bytes
 from dyncore.table.table import PAGE_BYTES, segment_range
 
 __all__ = ["put_item", "get_item", "delete_item", "update_item", "query", "scan",
-           "batch_get_item", "batch_write_item", "KeyRange", "condition_failed",
+           "batch_get_item", "batch_write_item", "KeyRange", "check_condition",
            "projected", "updated_item"]
 
 BATCH_GET_BYTES = 16 << 20
@@ -96,19 +96,30 @@ def _client_item(raw: bytes | None) -> dict | None:
     return None if raw is None else _decode(raw, _CLIENT)
 
 
+def check_condition(plan, p: dict, old: bytes | None, form: int,
+                    old_item: dict | None = None) -> None:
+    """Raise ConditionalCheckFailedException unless the request's condition
+    (if any) holds for the stored item `old` (old_item: it already decoded
+    to the client form)."""
+    if plan.condition is None:
+        return
+    if old_item is None:
+        old_item = _client_item(old)
+    if not evaluate(plan.condition, old_item):
+        raise condition_failed(p, old, form)
+
+
 def put_item(db, p: dict, form: int, plan=None) -> dict:
     if plan is None:
         plan = exprs.plan("PutItem", p, form)
     t = db.table(p["TableName"])
     all_old, want = _return_old(p)
     h, key, value, size = t.schema.encode_item(p["Item"], form)
-    cond = plan.condition
-    if cond is None:
+    if plan.condition is None:
         old = t.store.put(h, key, value, want_old=want)
     else:
         def change(old):
-            if not evaluate(cond, _client_item(old)):
-                raise condition_failed(p, old, form)
+            check_condition(plan, p, old, form)
             return value, old
         old = t.store.read_modify_write(h, key, change)
     return _write_response(p, t, all_old, old, size, form)
@@ -143,13 +154,11 @@ def delete_item(db, p: dict, form: int, plan=None) -> dict:
     t = db.table(p["TableName"])
     all_old, want = _return_old(p)
     h, key = t.schema.encode_key(p["Key"], form)
-    cond = plan.condition
-    if cond is None:
+    if plan.condition is None:
         old = t.store.delete(h, key, want_old=want)
     else:
         def change(old):
-            if not evaluate(cond, _client_item(old)):
-                raise condition_failed(p, old, form)
+            check_condition(plan, p, old, form)
             return None, old
         old = t.store.read_modify_write(h, key, change)
     return _write_response(p, t, all_old, old, 0, form)
@@ -160,8 +169,7 @@ def updated_item(t, p: dict, form: int, plan, old: bytes | None):
     the condition: (old item, new item, new encoded value), items in client
     form. Raises ConditionalCheckFailedException or the update's error."""
     old_item = _client_item(old)
-    if plan.condition is not None and not evaluate(plan.condition, old_item):
-        raise condition_failed(p, old, form)
+    check_condition(plan, p, old, form, old_item)
     key = None
     if old_item is None:
         # a new item starts from its key (REMOVE of a nested path in it is a no-op)

@@ -17,20 +17,18 @@ import json
 
 from dyncore import _core
 from dyncore.api import exprs
-from dyncore.api.items import (_consumed, _read_units, _write_units, condition_failed,
+from dyncore.api.items import (_consumed, _read_units, _write_units, check_condition,
                                projected, updated_item)
 from dyncore.errors import (ConditionalCheckFailedException,
                             IdempotentParameterMismatchException,
                             TransactionCanceledException, TransactionInProgressException,
                             ValidationException)
-from dyncore.expr import check_update_keys, evaluate
+from dyncore.expr import check_update_keys
 from dyncore.table.txn import Write, hold
 
 __all__ = ["transact_write_items", "transact_get_items", "TRANSACTION_BYTES"]
 
 TRANSACTION_BYTES = 4 << 20
-_CLIENT = _core.FORM_CLIENT
-_decode = _core.decode_item
 _item_size = _core.item_size
 _KINDS = (("ConditionCheck", "ConditionCheck"), ("Put", "PutItem"), ("Delete", "DeleteItem"),
           ("Update", "UpdateItem"))
@@ -133,9 +131,7 @@ def _run(a: _Action, old: bytes | None, form: int) -> bytes | None:
         _, _, value = updated_item(a.table, p, form, plan, old)
         a.size = _item_size(value)
         return value
-    if plan.condition is not None and not evaluate(
-            plan.condition, None if old is None else _decode(old, _CLIENT)):
-        raise condition_failed(p, old, form)
+    check_condition(plan, p, old, form)
     if a.kind == "Put":
         return a.value
     if a.kind == "Delete":

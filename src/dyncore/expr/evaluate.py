@@ -281,25 +281,7 @@ def compile_path(elements: tuple) -> Operand:
                     return m.get(e)
             return None
         return get_key
-    steps = tuple((type(e) is int, e) for e in rest)
-
-    def get_deep(item):
-        v = item.get(head)
-        for is_index, e in steps:
-            if v is None:
-                return None
-            if is_index:
-                seq = v.get("L")
-                if seq is None or e >= len(seq):
-                    return None
-                v = seq[e]
-            else:
-                m = v.get("M")
-                if m is None:
-                    return None
-                v = m.get(e)
-        return v
-    return get_deep
+    return lambda item: resolve_path(item, elements)
 
 
 # --------------------------------------------------------------------------

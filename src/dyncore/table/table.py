@@ -279,6 +279,25 @@ class TableStore:
             size += cache[2]
         return items, size
 
+    def engine_stats(self, keys) -> tuple[dict, dict]:
+        """({key: sum over the partitions' engines of stats()[key]}, the
+        block-cache stats of the last engine read: the cache is shared) for
+        the numeric engine statistics named by keys; partitions retired by a
+        split meanwhile are skipped."""
+        sums = dict.fromkeys(keys, 0)
+        cache: dict = {}
+        sums["partitions"] = 0
+        for p in self.router.parts:
+            try:
+                st = p.engine.stats()
+            except ClosedError:
+                continue
+            sums["partitions"] += 1
+            for k in keys:
+                sums[k] += st.get(k, 0)
+            cache = st.get("block_cache") or cache
+        return sums, cache
+
     def partitions(self) -> list[dict]:
         out = []
         for p in self.router.parts:

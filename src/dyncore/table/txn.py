@@ -73,7 +73,7 @@ def hold(items):
     locks = {}
     for store, h in items:
         lk = store.stripe(h)
-        locks[id(lk)] = ((store.name, id(store), h & 63), lk)
+        locks[id(lk)] = ((store.name, id(store), id(lk)), lk)
     ordered = [lk for _, lk in sorted(locks.values(), key=lambda x: x[0])]
     taken = []
     try:

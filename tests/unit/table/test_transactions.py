@@ -148,6 +148,19 @@ def test_transact_get(t):
     assert out["Responses"] == [{"Item": {"w": N(2)}}, {}, {}]
 
 
+def move_units(t, n):
+    """n transactions, each moving one unit from tba's "acct" to tbb's
+    (two tables: the logged, multi-partition commit)."""
+    for _ in range(n):
+        t.transact_write_items(TransactItems=[
+            {"Update": {"TableName": "tba", "Key": {"pk": S("acct")},
+                        "UpdateExpression": "SET v = v - :one",
+                        "ExpressionAttributeValues": {":one": N(1)}}},
+            {"Update": {"TableName": "tbb", "Key": {"pk": S("acct")},
+                        "UpdateExpression": "SET v = v + :one",
+                        "ExpressionAttributeValues": {":one": N(1)}}}])
+
+
 def test_readers_never_see_half_a_transaction(t):
     """A writer moves one unit between an item in table a and one in table
     b (two partitions, so the logged commit); readers with TransactGetItems
@@ -159,14 +172,7 @@ def test_readers_never_see_half_a_transaction(t):
     bad = []
 
     def writer():
-        for _ in range(150):
-            t.transact_write_items(TransactItems=[
-                {"Update": {"TableName": "tba", "Key": {"pk": S("acct")},
-                            "UpdateExpression": "SET v = v - :one",
-                            "ExpressionAttributeValues": {":one": N(1)}}},
-                {"Update": {"TableName": "tbb", "Key": {"pk": S("acct")},
-                            "UpdateExpression": "SET v = v + :one",
-                            "ExpressionAttributeValues": {":one": N(1)}}}])
+        move_units(t, 150)
         stop.set()
 
     def reader():
@@ -229,14 +235,7 @@ def test_get_item_never_sees_half_a_transaction(t):
     bad = []
 
     def writer():
-        for _ in range(150):
-            t.transact_write_items(TransactItems=[
-                {"Update": {"TableName": "tba", "Key": {"pk": S("acct")},
-                            "UpdateExpression": "SET v = v - :one",
-                            "ExpressionAttributeValues": {":one": N(1)}}},
-                {"Update": {"TableName": "tbb", "Key": {"pk": S("acct")},
-                            "UpdateExpression": "SET v = v + :one",
-                            "ExpressionAttributeValues": {":one": N(1)}}}])
+        move_units(t, 150)
         stop.set()
 
     def reader():
