@@ -284,7 +284,7 @@ def start_dyncore(a, d: Path) -> Server:
     ver = subprocess.run([sys.executable, "-c", "import dyncore; print(dyncore.__version__)"],
                          capture_output=True, text=True, env=env).stdout.strip() or "?"
     return Server("dyncore", proc, port, {
-        "module": f"dyncore {ver} ({git_rev()}) `dyncore serve` (uvicorn + httptools + uvloop)",
+        "module": f"dyncore {ver} ({git_rev()}) `dyncore serve` (dyncore.httpd: httptools + uvloop)",
         "notes": f"--temporary --sync {a.dyncore_sync} --log-level warning"}, logp)
 
 

@@ -51,16 +51,20 @@ def _split(args) -> int:
 
 
 def _serve(args) -> int:
-    import contextlib
+    import asyncio
     import logging
     import shutil
     import signal
     import socket
     import tempfile
 
-    import uvicorn
-
+    from dyncore.httpd import HTTPServer
     from dyncore.server import App
+
+    try:
+        import uvloop
+    except ImportError:   # (not on Windows) asyncio's own loop serves too
+        uvloop = None
 
     logging.basicConfig(level=args.log_level.upper(),
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
@@ -72,26 +76,25 @@ def _serve(args) -> int:
     sock.bind((args.host, args.port))
     sock.listen(1024)
     host, port = sock.getsockname()[:2]
-    config = uvicorn.Config(app, http="httptools", loop="uvloop", lifespan="off",
-                            log_level=args.log_level.lower(), access_log=False,
-                            timeout_keep_alive=75, limit_concurrency=None)
-    class Server(uvicorn.Server):
-        # uvicorn re-raises SIGTERM/SIGINT after its graceful shutdown, which
-        # would end the process before the engines are closed: handle them here.
-        @contextlib.contextmanager
-        def capture_signals(self):
-            yield
 
-    server = Server(config)
+    async def run():
+        loop = asyncio.get_running_loop()
+        server = HTTPServer(app, sock, app.pool)
+        await server.start()
+        stop = asyncio.Event()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, stop.set)
+        print(f"dyncore serving DynamoDB on http://{host}:{port} (data: {db.path}, "
+              f"sync: {args.sync})", flush=True)
+        await stop.wait()
+        # stop accepting, finish the requests in flight, then close
+        await server.shutdown()
 
-    def stop(signum, frame):
-        server.should_exit = True
-    signal.signal(signal.SIGTERM, stop)
-    signal.signal(signal.SIGINT, stop)
-    print(f"dyncore serving DynamoDB on http://{host}:{port} (data: {db.path}, "
-          f"sync: {args.sync})", flush=True)
     try:
-        server.run(sockets=[sock])
+        if uvloop is not None:
+            uvloop.run(run())
+        else:
+            asyncio.run(run())
     finally:
         app.close()
         db.close()

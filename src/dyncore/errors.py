@@ -222,8 +222,11 @@ class DynamoDBError(DyncoreError, _ClientErrorBase):
         return err
 
     def body(self) -> dict:
-        """The JSON error body DynamoDB sends."""
-        out = {"__type": self.type, self.message_key: self.message}
+        """The JSON error body DynamoDB sends (without a message when the
+        error has none, as for a body that is not JSON)."""
+        out = {"__type": self.type}
+        if self.message:
+            out[self.message_key] = self.message
         out.update(self.extra)
         return out
 

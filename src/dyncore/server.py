@@ -10,28 +10,25 @@ comes back as JSON with `x-amzn-RequestId` and `x-amz-crc32` (CRC-32 of the
 body as sent, which botocore checks). Errors use DynamoDB's envelope,
 `{"__type": "<namespace>#<Name>", "message": "..."}`, with its status.
 
-Request pipeline (`App._handle`; an auth stage slots in after the target
-is known): method and path -> body (16 MB limit) -> content type and
-X-Amz-Target -> `identity` (SigV4 credential scope; verification slots in
-here) -> JSON (gzip) -> Service.call in a worker thread -> _respond (gzip when
-asked, CORS headers when the request has an Origin). GET /metrics: Prometheus
-text (dyncore.metrics).
+Request pipeline (`App.begin`; an auth stage slots in after the target is
+known): method and path -> content type and X-Amz-Target -> `identity`
+(SigV4 credential scope; verification slots in here) -> JSON (gzip) ->
+Service.call -> _answer (gzip when asked, CORS headers when the request has
+an Origin). GET /metrics: Prometheus text (dyncore.metrics). HTTP itself,
+with the 16 MB body limit, is dyncore.httpd.
 
-The ASGI app runs under uvicorn with httptools. Single-item reads and
-writes run on the event loop (microseconds of work; writes go to the pool
-when every write is synced); everything else runs in a thread pool, so one
-slow request (a big Scan, a transaction) does not stall the loop, and the
-engine releases the GIL for its I/O.
+Single-item reads and writes run on the event loop (microseconds of work;
+writes go to the pool when every write is synced); everything else runs in
+a thread pool, so one slow request (a big Scan, a transaction) does not
+stall the loop, and the engine releases the GIL for its I/O.
 """
 from __future__ import annotations
 
-import asyncio
 import concurrent.futures
 import gzip
 import logging
 import os
 import time
-import uuid
 import zlib
 
 import orjson
@@ -40,34 +37,38 @@ from dyncore import _core
 from dyncore.api.service import HANDLERS, Service
 from dyncore.errors import (DynamoDBError, InternalServerError, SerializationException,
                             UnknownOperationException)
+from dyncore.httpd import MAX_BODY_BYTES
 from dyncore.metrics import Metrics
 
-__all__ = ["App", "MAX_BODY_BYTES", "TARGET_PREFIX", "identity"]
+__all__ = ["App", "TARGET_PREFIX", "identity"]
 
 _log = logging.getLogger("dyncore.server")
 
 TARGET_PREFIX = "DynamoDB_20120810."
-MAX_BODY_BYTES = 16 << 20
 GZIP_MIN_BYTES = 1024   # smaller answers are sent as they are
-CONTENT_TYPES = (b"application/x-amz-json-1.0", b"application/x-amz-json-1.1")
+_WRITES = frozenset(("PutItem", "UpdateItem", "DeleteItem"))   # see Service.write
+_AMZ_JSON = b"application/x-amz-json-1.0"
+CONTENT_TYPES = (_AMZ_JSON, b"application/json")
 _JSON = _core.FORM_JSON
-
-
-class _HTTPError(Exception):
-    """A reply that is not an operation's answer (e.g. 413)."""
-
-    def __init__(self, status: int, body: bytes = b"", content_type: bytes = b"text/plain"):
-        self.status = status
-        self.body = body
-        self.content_type = content_type
 
 
 def _error_body(err: DynamoDBError) -> bytes:
     return orjson.dumps(err.body())
 
 
+_JSON_HEAD = b"Content-Type: application/x-amz-json-1.0\r\nx-amzn-RequestId: "
+_PLAIN_JSON_HEAD = b"Content-Type: application/json\r\nx-amzn-RequestId: "
+# DynamoDB's answer to a request that is not POST / with a JSON content type
+_UNKNOWN_OPERATION = b"<UnknownOperationException/>\n"
+_TEXT_HEAD = b"Content-Type: text/plain\r\n"
+_TOO_LARGE = (413, _TEXT_HEAD, b"Request Entity Too Large\n")
+
+
 class App:
-    """The ASGI application of one Database."""
+    """The request pipeline of one Database (the HTTP side is dyncore.httpd).
+
+    `begin(method, path, headers, body)` returns an answer, (status, header
+    lines, body), or a job for the worker pool that returns one."""
 
     def __init__(self, db, *, workers: int | None = None):
         self.db = db
@@ -84,127 +85,133 @@ class App:
         self.pool = concurrent.futures.ThreadPoolExecutor(
             max_workers=workers or min(32, (os.cpu_count() or 2) * 4),
             thread_name_prefix="dyncore-req")
+        # X-Amz-Target -> operation, for every operation served
+        self._targets = {(TARGET_PREFIX + op).encode(): op
+                         for op in (*HANDLERS, "DescribeEndpoints")}
+        # request ids: a random prefix per process and a counter, the length
+        # and alphabet of DynamoDB's (52 characters, A-Z and 0-9)
+        self._rid_prefix = "".join(
+            "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"[b % 36] for b in os.urandom(36)).encode()
+        self._rid = 0
+        self._scopes: dict[bytes, tuple[str, str] | None] = {}
 
     def close(self) -> None:
         self.pool.shutdown(wait=True)
 
-    async def __call__(self, scope, receive, send):
-        if scope["type"] == "lifespan":
-            return await self._lifespan(receive, send)
-        if scope["type"] != "http":
-            return
-        try:
-            status, headers, body = await self._handle(scope, receive)
-        except _HTTPError as e:
-            status, headers, body = e.status, [(b"content-type", e.content_type)], e.body
-        headers = [*headers, (b"content-length", str(len(body)).encode())]
-        await send({"type": "http.response.start", "status": status, "headers": headers})
-        await send({"type": "http.response.body", "body": body})
-
-    async def _lifespan(self, receive, send):
-        while True:
-            msg = await receive()
-            if msg["type"] == "lifespan.startup":
-                await send({"type": "lifespan.startup.complete"})
-            elif msg["type"] == "lifespan.shutdown":
-                await send({"type": "lifespan.shutdown.complete"})
-                return
+    def _request_id(self) -> bytes:
+        self._rid += 1
+        return self._rid_prefix + b"%016X" % self._rid
 
     # -- the pipeline --------------------------------------------------------
 
-    async def _handle(self, scope, receive):
-        method, path = scope["method"], scope["path"]
-        headers = dict(scope["headers"])
+    def begin(self, method: bytes, path: bytes, headers: dict, body: bytes):
+        if method == b"POST" and path == b"/":
+            return self._operation(headers, body)
         cors = b"origin" in headers
-        if method == "OPTIONS":
+        if method == b"OPTIONS":
             return 200, _cors_preflight(headers), b""
-        if method == "GET" and path == "/metrics":
-            loop = asyncio.get_running_loop()
-            text = await loop.run_in_executor(self.pool, self.metrics.render, self.db)
-            return 200, [(b"content-type", b"text/plain; version=0.0.4")], text.encode()
-        if method == "GET" and path in ("/", "/health"):
-            return 200, [(b"content-type", b"text/plain")] + (_CORS if cors else []), \
-                b"healthy: dyncore\n"
-        request_id = str(uuid.uuid4()).encode()
-        if method != "POST" or path != "/":
-            return self._respond(request_id, UnknownOperationException(""), 404, cors=cors)
-        raw = await self._read(receive, headers)
-        ctype = headers.get(b"content-type", b"").split(b";")[0].strip().lower()
-        if ctype not in CONTENT_TYPES:
-            # DynamoDB answers a missing or wrong content type with 404
-            return self._respond(request_id, UnknownOperationException(""), 404, cors=cors)
-        target = headers.get(b"x-amz-target", b"").decode("latin-1")
-        operation = target[len(TARGET_PREFIX):] if target.startswith(TARGET_PREFIX) else None
+        if method == b"GET" and path == b"/metrics":
+            return lambda: (200, b"Content-Type: text/plain; version=0.0.4\r\n",
+                            self.metrics.render(self.db).encode())
+        if method == b"GET" and path in (b"/", b"/health"):
+            return 200, _TEXT_HEAD + (_CORS if cors else b""), b"healthy: dyncore\n"
+        return 404, b"x-amz-crc32: %d\r\n%s" % (
+            zlib.crc32(_UNKNOWN_OPERATION), _CORS if cors else b""), _UNKNOWN_OPERATION
+
+    def _operation(self, headers: dict, raw: bytes):
+        # DynamoDB's order of checks (as dynalite recorded it): content type
+        # (only when there is a body), JSON, target, authentication, an
+        # empty body, then the operation's own validation.
+        request_id = self._request_id()
+        cors = b"origin" in headers
+        ctype = headers.get(b"content-type", b"")
+        if ctype != _AMZ_JSON:
+            ctype = ctype.split(b";")[0].strip().lower()
+            if raw and ctype not in CONTENT_TYPES:
+                # a missing or wrong content type: 404 and this body
+                return 404, b"x-amz-crc32: %d\r\n%s" % (
+                    zlib.crc32(_UNKNOWN_OPERATION), _CORS if cors else b""), _UNKNOWN_OPERATION
+        # the answer's content type is the request's
+        head = _PLAIN_JSON_HEAD if ctype == b"application/json" else _JSON_HEAD
+        params = None
+        if raw:
+            try:
+                params = self._json(raw, headers)
+            except _TooLarge:
+                return _TOO_LARGE
+            except DynamoDBError as e:
+                return self._error(head, request_id, e, cors)
+        operation = self._targets.get(headers.get(b"x-amz-target", b""))
+        if operation is None:
+            return self._error(head, request_id, UnknownOperationException(""), cors)
+        # the authentication stage: the credential scope is parsed and
+        # recorded; verifying the signature comes with the security issue
+        self.metrics.caller(self._identity(headers))
+        if params is None:
+            return self._error(head, request_id, SerializationException(""), cors)
         gz = b"gzip" in headers.get(b"accept-encoding", b"")
         if operation == "DescribeEndpoints":
             host = headers.get(b"host", b"127.0.0.1").decode("latin-1")
-            return self._respond(request_id, {"Endpoints": [
-                {"Address": host, "CachePeriodInMinutes": 1440}]}, cors=cors, gz=gz)
-        if operation not in HANDLERS:
-            return self._respond(request_id, UnknownOperationException(""), cors=cors)
-        # the authentication stage: the credential scope is parsed and
-        # recorded; verifying the signature comes with the security issue
-        self.metrics.caller(identity(headers))
-        try:
-            params = self._json(raw, headers)
-        except DynamoDBError as e:
-            return self._respond(request_id, e, cors=cors)
+            return self._answer(head, request_id, {"Endpoints": [
+                {"Address": host, "CachePeriodInMinutes": 1440}]}, cors, gz)
+        if operation in self.inline and not self.db.transactions_running:
+            # (while a transaction holds item locks, a single-item operation
+            # might wait for it: not on the event loop)
+            return self._execute(head, request_id, operation, params, cors, gz)
+        return lambda: self._execute(head, request_id, operation, params, cors, gz)
+
+    def _execute(self, head: bytes, request_id: bytes, operation: str, params: dict,
+                 cors: bool, gz: bool):
         started = time.perf_counter()
         try:
-            if operation in self.inline and not self.db.transactions_running:
-                # (while a transaction holds item locks, a single-item
-                # operation might wait for it: not on the event loop)
-                out = self.service.call(operation, params, _JSON, "json")
+            if operation == "GetItem":
+                out = self.service.get_item(params, _JSON)
+            elif operation in _WRITES:
+                out = self.service.write(operation, params, _JSON)
             else:
-                out = await asyncio.get_running_loop().run_in_executor(
-                    self.pool, self.service.call, operation, params, _JSON, "json")
+                out = self.service.call(operation, params, _JSON, "json")
         except DynamoDBError as e:
             self.metrics.observe(operation, time.perf_counter() - started, e.code)
-            return self._respond(request_id, e, cors=cors)
+            return self._error(head, request_id, e, cors)
         except Exception:  # noqa: BLE001 - a bug must not take the server down
             _log.exception("%s failed", operation)
             self.metrics.observe(operation, time.perf_counter() - started, "InternalServerError")
-            return self._respond(request_id, InternalServerError("Internal server error"),
-                                 cors=cors)
+            return self._error(head, request_id, InternalServerError("Internal server error"),
+                               cors)
         self.metrics.observe(operation, time.perf_counter() - started, None)
-        return self._respond(request_id, out, cors=cors, gz=gz)
+        return self._answer(head, request_id, out, cors, gz)
 
-    @staticmethod
-    async def _read(receive, headers: dict) -> bytes:
-        length = headers.get(b"content-length")
-        if length is not None and length.isdigit() and int(length) > MAX_BODY_BYTES:
-            raise _HTTPError(413, b"Request Entity Too Large\n")
-        chunks = []
-        size = 0
-        while True:
-            msg = await receive()
-            if msg["type"] == "http.disconnect":
-                break
-            chunk = msg.get("body", b"")
-            size += len(chunk)
-            if size > MAX_BODY_BYTES:
-                raise _HTTPError(413, b"Request Entity Too Large\n")
-            chunks.append(chunk)
-            if not msg.get("more_body"):
-                break
-        return b"".join(chunks)
+    def _identity(self, headers: dict) -> tuple[str, str] | None:
+        auth = headers.get(b"authorization")
+        if auth is None:
+            return None
+        # the credential scope repeats from request to request; the
+        # signature does not: cache by the scope alone
+        i = auth.find(b"Credential=")
+        key = auth[i:auth.find(b",", i)] if i >= 0 else auth
+        try:
+            return self._scopes[key]
+        except KeyError:
+            found = identity(headers)
+            if len(self._scopes) < 1000:
+                self._scopes[key] = found
+            return found
 
     @staticmethod
     def _json(raw: bytes, headers: dict) -> dict:
-        if headers.get(b"content-encoding", b"").strip().lower() == b"gzip":
+        encoding = headers.get(b"content-encoding")
+        if encoding is not None and encoding.strip().lower() == b"gzip":
             try:
                 raw = gzip.decompress(raw)
             except (OSError, EOFError, zlib.error):
                 raise SerializationException("Unable to decompress the request body") from None
             if len(raw) > MAX_BODY_BYTES:
-                raise _HTTPError(413, b"Request Entity Too Large\n")
-        if not raw.strip():
-            return {}
+                raise _TooLarge
         try:
             params = orjson.loads(raw)
         except orjson.JSONDecodeError:
-            raise SerializationException("Start of structure or map found where not expected") \
-                from None  # [verify] DynamoDB's text for malformed JSON
+            # DynamoDB names no cause for a body that is not JSON
+            raise SerializationException("") from None
         if not isinstance(params, dict):
             raise SerializationException("Start of list found where not expected"
                                          if isinstance(params, list) else
@@ -212,37 +219,41 @@ class App:
         return params
 
     @staticmethod
-    def _respond(request_id: bytes, result, status: int | None = None, *, cors: bool = False,
-                 gz: bool = False):
-        if isinstance(result, DynamoDBError):
-            body = _error_body(result)
-            status = status or result.status
-        else:
-            body = orjson.dumps(result)
-            status = 200
-        headers = [(b"content-type", b"application/x-amz-json-1.0"),
-                   (b"x-amzn-requestid", request_id)]
+    def _answer(head: bytes, request_id: bytes, result: dict, cors: bool, gz: bool):
+        body = orjson.dumps(result)
         if gz and len(body) >= GZIP_MIN_BYTES:
             body = gzip.compress(body, compresslevel=1)
-            headers.append((b"content-encoding", b"gzip"))
+            extra = b"Content-Encoding: gzip\r\n"
+        else:
+            extra = b""
         # the CRC-32 of the body as sent (compressed, if it is)
-        headers.append((b"x-amz-crc32", str(zlib.crc32(body) & 0xFFFFFFFF).encode()))
-        if cors:
-            headers += _CORS
-        return status, headers, body
+        return 200, b"%s%s\r\n%sx-amz-crc32: %d\r\n%s" % (
+            head, request_id, extra, zlib.crc32(body), _CORS if cors else b""), body
+
+    @staticmethod
+    def _error(head: bytes, request_id: bytes, err: DynamoDBError, cors: bool):
+        body = _error_body(err)
+        return err.status, b"%s%s\r\nx-amz-crc32: %d\r\n%s" % (
+            head, request_id, zlib.crc32(body), _CORS if cors else b""), body
+
+
+class _TooLarge(Exception):
+    """A gzip body that inflates past the limit."""
 
 
 # -- CORS, so a browser SDK can call the endpoint --------------------------------
 
-_CORS = [(b"access-control-allow-origin", b"*"),
-         (b"access-control-expose-headers", b"x-amzn-RequestId, x-amz-crc32, x-amz-id-2")]
+_CORS = (b"Access-Control-Allow-Origin: *\r\n"
+         b"Access-Control-Expose-Headers: x-amzn-RequestId, x-amz-crc32, x-amz-id-2\r\n")
 
 
-def _cors_preflight(headers: dict) -> list:
+def _cors_preflight(headers: dict) -> bytes:
     asked = headers.get(b"access-control-request-headers", b"")
-    return _CORS + [(b"access-control-allow-methods", b"POST, GET, OPTIONS"),
-                    (b"access-control-allow-headers", asked or b"*"),
-                    (b"access-control-max-age", b"172800")]
+    if b"\r" in asked or b"\n" in asked:
+        asked = b""
+    return _CORS + (b"Access-Control-Allow-Methods: POST, GET, OPTIONS\r\n"
+                    b"Access-Control-Allow-Headers: %s\r\n"
+                    b"Access-Control-Max-Age: 172800\r\n" % (asked or b"*"))
 
 
 # -- authentication (parsed; verification comes with the security issue) -----

@@ -132,14 +132,25 @@ def test_protocol_edges(server):
     assert int(headers["x-amz-crc32"]) == zlib.crc32(body)
     assert int(headers["content-length"]) == len(body)
     assert headers["x-amzn-requestid"]
+    # DynamoDB's answers, in its order of checks: a body with a missing or
+    # wrong content type is 404 with an XML-ish body; then JSON, then target
     status, _, body = raw(server, ctype=None)
-    assert status == 404 and b"UnknownOperationException" in body
-    status, _, body = raw(server, ctype="application/json")
+    assert status == 404 and body == b"<UnknownOperationException/>\n"
+    status, _, body = raw(server, ctype="text/plain", body=b"{not json", target="Nope")
     assert status == 404
+    status, headers, body = raw(server, ctype="application/json")   # accepted
+    assert status == 200 and headers["content-type"] == "application/json"
     status, _, body = raw(server, target="NoSuchOperation")
+    assert status == 400 and json.loads(body) == {
+        "__type": "com.amazon.coral.service#UnknownOperationException"}
+    status, _, body = raw(server, body=b"{not json", target="NoSuchOperation")
+    assert status == 400 and json.loads(body) == {
+        "__type": "com.amazon.coral.service#SerializationException"}
+    status, _, body = raw(server, body=b"")
+    assert status == 400 and json.loads(body) == {
+        "__type": "com.amazon.coral.service#SerializationException"}
+    status, _, body = raw(server, body=b"", ctype=None, target="NoSuchOperation")
     assert status == 400 and json.loads(body)["__type"].endswith("#UnknownOperationException")
-    status, _, body = raw(server, body=b"{not json")
-    assert status == 400 and json.loads(body)["__type"].endswith("#SerializationException")
     status, _, body = raw(server, body=b"[1, 2]")
     assert status == 400 and json.loads(body)["__type"].endswith("#SerializationException")
     status, _, body = raw(server, body=b'{"TableName": 5}', target="DescribeTable")

@@ -12,11 +12,12 @@ from __future__ import annotations
 
 from dyncore import _core
 from dyncore.api import control, exprs, items, transact
-from dyncore.api.validate import deep_client_report
+from dyncore.api.validate import deep_client_report, json_attribute_values
 from dyncore.errors import (ClosedError, DynamoDBError, ParamValidationError,
                             ResourceNotFoundException, ValidationException)
 
 _decode = _core.decode_item
+_JSON = _core.FORM_JSON
 _FALLBACK = object()
 
 __all__ = ["Service", "HANDLERS"]
@@ -76,13 +77,17 @@ class Service:
     # (and ConsistentRead) skips the generic shape check: the codec checks
     # everything such a request holds. Any error met before the write falls
     # back to call(), which reports exactly what the general path reports.
+    # In the JSON form (the HTTP server) the item's or key's AttributeValues
+    # also pass the shape check's own JSON predicate first, since the service
+    # reports their JSON types as SerializationException.
 
     def put_item(self, p: dict, form: int) -> dict:
         name = p.get("TableName")
-        if len(p) == 2 and form != _core.FORM_JSON and type(name) is str:
+        if len(p) == 2 and type(name) is str:
             t = self._tables.get(name)
             item = p.get("Item")
-            if t is not None and type(item) is dict and not t.deleted:
+            if t is not None and type(item) is dict and not t.deleted and \
+                    (form != _JSON or json_attribute_values(item)):
                 try:
                     h, key, value, _ = t.schema.encode_item(item, form)
                 except Exception:
@@ -105,11 +110,12 @@ class Service:
             return self.put_item(p, form)
         handler, member, allowed = _WRITES[operation]
         name = p.get("TableName")
-        if form != _core.FORM_JSON and type(name) is str and type(p.get(member)) is dict \
-                and allowed.issuperset(p):
+        target = p.get(member)
+        if type(name) is str and type(target) is dict and allowed.issuperset(p):
             t = self._tables.get(name)
             if t is not None and not t.deleted and all(
-                    p[k] in _ENUMS[k] for k in _ENUMS if k in p):
+                    p[k] in _ENUMS[k] for k in _ENUMS if k in p) and \
+                    (form != _JSON or json_attribute_values(target)):
                 plan = exprs.cached_plan(operation, p, form)
                 if plan is not None:
                     try:
@@ -124,10 +130,11 @@ class Service:
         n = len(p)
         name = p.get("TableName")
         if (n == 2 or (n == 3 and type(p.get("ConsistentRead")) is bool)) \
-                and form != _core.FORM_JSON and type(name) is str:
+                and type(name) is str:
             t = self._tables.get(name)
             key = p.get("Key")
-            if t is not None and type(key) is dict and not t.deleted:
+            if t is not None and type(key) is dict and not t.deleted and \
+                    (form != _JSON or json_attribute_values(key)):
                 v = self.get_simple(t, key, form)
                 if v is not _FALLBACK:
                     return {} if v is None else {"Item": _decode(v, form)}

@@ -59,6 +59,7 @@ __all__ = [
     "validate", "OPERATIONS", "MODES",
     "METHOD_TO_OPERATION", "OPERATION_TO_METHOD", "operation_name", "method_name",
     "client_report", "deep_client_report", "constraint_errors", "MAX_REPORTED_ERRORS",
+    "json_attribute_values",
 ]
 
 MODES = ("client", "native", "json")
@@ -899,6 +900,15 @@ def _fast_str_list(v):
         return False
     for x in v:
         if x is not None and type(x) is not str:
+            return False
+    return True
+
+
+def json_attribute_values(item: dict) -> bool:
+    """JSON mode: every value of `item` (an Item, a Key) deserializes as an
+    AttributeValue (the shape check's own predicate)."""
+    for v in item.values():
+        if v is not None and not _fast_av_json(v):
             return False
     return True
 
