@@ -176,6 +176,28 @@ def test_broken_framing_gets_400_and_a_close(srv, garbage):
     assert srv.call("GetItem", {"TableName": "tbl", "Key": {"pk": {"S": "k1"}}})[0] == 200
 
 
+def test_headers_over_64k_get_431_and_a_close(srv):
+    # many headers
+    s, r = connect(srv)
+    s.sendall(b"POST / HTTP/1.1\r\nHost: x\r\n" +
+              b"".join(b"X-Pad-%d: %s\r\n" % (i, b"b" * 100) for i in range(700)))
+    status, headers, _ = r.response()
+    assert status == 431 and headers["connection"] == "close"
+    assert r.closed()
+    # one header that never ends, arriving in pieces
+    s, r = connect(srv)
+    s.sendall(b"POST / HTTP/1.1\r\nHost: x\r\nX-Pad: ")
+    try:
+        for _ in range(10):
+            time.sleep(0.05)
+            s.sendall(b"a" * 20000)
+    except (BrokenPipeError, ConnectionResetError):
+        pass
+    status, headers, _ = r.response()
+    assert status == 431 and headers["connection"] == "close"
+    assert r.closed()
+
+
 def test_an_upgrade_is_answered_as_http_then_closed(srv):
     s, r = connect(srv)
     s.sendall(b"GET /health HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\n"

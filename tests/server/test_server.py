@@ -248,3 +248,30 @@ def test_metrics(server):
     # boto3 signs with the client's key and region: recorded
     assert int(lines['dyncore_requests_by_credential_total{access_key_id="k",'
                      'region="us-east-1"}']) >= 2
+
+
+def test_bad_values_are_refused_and_change_nothing(server):
+    c = client(server)
+    c.create_table(TableName="bad", KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+                   AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+                   BillingMode="PAY_PER_REQUEST")
+    c.put_item(TableName="bad", Item={"pk": {"S": "k"}, "v": {"S": "before"}})
+    put = b'{"TableName": "bad", "Item": {"pk": {"S": "k"}, "v": {"S": "%s"}}}'
+    # invalid UTF-8, and a lone surrogate: never stored as replacement characters
+    for text in (b"\xff\xfe", b"a\xc3", b"\\ud800"):
+        status, _, body = raw(server, body=put % text, target="PutItem")
+        assert status == 400 and json.loads(body)["__type"].endswith("#SerializationException")
+    # a value nested deeper than 32 levels
+    deep = {"S": "x"}
+    for _ in range(33):
+        deep = {"M": {"a": deep}}
+    status, _, body = raw(server, body=json.dumps(
+        {"TableName": "bad", "Item": {"pk": {"S": "k"}, "v": deep}}).encode(), target="PutItem")
+    assert status == 400 and json.loads(body)["__type"].endswith("#ValidationException")
+    # an expression over 4 KB
+    status, _, body = raw(server, body=json.dumps(
+        {"TableName": "bad", "Key": {"pk": {"S": "k"}},
+         "UpdateExpression": "SET v = :v" + " " * 4100,
+         "ExpressionAttributeValues": {":v": {"S": "after"}}}).encode(), target="UpdateItem")
+    assert status == 400 and json.loads(body)["__type"].endswith("#ValidationException")
+    assert c.get_item(TableName="bad", Key={"pk": {"S": "k"}})["Item"]["v"] == {"S": "before"}
