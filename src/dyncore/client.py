@@ -9,10 +9,19 @@ in every response). Errors are the classes of dyncore.errors, reachable as
 `client.exceptions.<Name>` like boto3's, each with `.response["Error"]`;
 when botocore is installed they are also botocore ClientErrors. Requests that
 botocore would refuse before sending raise ParamValidationError.
+
+Throttled requests (ProvisionedThroughputExceededException,
+ThrottlingException, RequestLimitExceeded) are retried as boto3 retries them
+(`Retries`), so code written for boto3 sees throttling the same way: by
+default botocore's legacy mode for DynamoDB, 10 attempts 50 ms apart and
+doubling; `db.client(config=botocore.config.Config(retries={...}))` sets
+mode and attempts as for boto3. The waits are the Database clock's sleep (a
+ManualClock moves forward instead of waiting).
 """
 from __future__ import annotations
 
 import itertools
+import random
 import re
 import time
 
@@ -33,13 +42,60 @@ METHODS = {_snake(op): op for op in HANDLERS}
 _ids = itertools.count(1)
 
 
-def _metadata() -> dict:
+def _metadata(retries: int = 0) -> dict:
     """A response's ResponseMetadata, as botocore gives it (a fresh dict)."""
     rid = "DYNCORE" + str(next(_ids))
     return {"RequestId": rid, "HTTPStatusCode": 200,
             "HTTPHeaders": {"x-amzn-requestid": rid,
                             "content-type": "application/x-amz-json-1.0"},
-            "RetryAttempts": 0}
+            "RetryAttempts": retries}
+
+
+THROTTLING = (errors.ProvisionedThroughputExceededException, errors.ThrottlingException,
+              errors.RequestLimitExceeded)
+
+
+class Retries:
+    """How throttled requests are retried, from a botocore Config's
+    `retries` dict ({"mode", "max_attempts", "total_max_attempts"}) read as
+    botocore reads it: max_attempts counts the retries after the first
+    attempt, total_max_attempts all attempts; by default legacy mode, which
+    for DynamoDB makes 10 attempts in all with waits of 50 ms doubling;
+    standard and adaptive make 3, with waits of up to 2**n seconds, random,
+    at most 20."""
+
+    def __init__(self, clock, config=None):
+        retries = config.get("retries") if isinstance(config, dict) else \
+            getattr(config, "retries", None)
+        retries = retries or {}
+        self.mode = retries.get("mode") or "legacy"
+        if retries.get("total_max_attempts") is not None:
+            attempts = retries["total_max_attempts"]
+        elif retries.get("max_attempts") is not None:
+            attempts = retries["max_attempts"] + 1
+        else:
+            attempts = 10 if self.mode == "legacy" else 3
+        self.attempts = max(1, int(attempts))
+        self.sleep = clock.sleep
+
+    def delay(self, attempt: int) -> float:
+        """The wait after failed attempt number `attempt` (1: the first)."""
+        if self.mode == "legacy":
+            return 0.05 * 2 ** (attempt - 1)
+        return random.random() * min(20.0, 2.0 ** (attempt - 1))
+
+    def again(self, error, fn, *args):
+        """fn(*args) was throttled with `error`: try again up to the
+        attempts left. Returns (answer, retries made); raises the last
+        throttling error when none is left."""
+        for attempt in range(1, self.attempts):
+            self.sleep(self.delay(attempt))
+            try:
+                return fn(*args), attempt
+            except THROTTLING as e:
+                error = e
+        error.response["ResponseMetadata"]["RetryAttempts"] = self.attempts - 1
+        raise error
 
 
 class _Exceptions:
@@ -70,12 +126,17 @@ def _operation(op: str, method: str):
     def call(self, *args, **params):
         if args:
             raise TypeError(f"{method}() only accepts keyword arguments.")
-        if write:
-            out = self._service.write(op, params, _FORM)
-        elif get:
-            out = self._service.get_item(params, _FORM)
-        else:
-            out = self._service.call(op, params, _FORM)
+        try:
+            if write:
+                out = self._service.write(op, params, _FORM)
+            elif get:
+                out = self._service.get_item(params, _FORM)
+            else:
+                out = self._service.call(op, params, _FORM)
+        except THROTTLING as e:
+            out, retries = self._retries.again(e, self._service.call, op, params, _FORM)
+            out["ResponseMetadata"] = _metadata(retries)
+            return out
         out["ResponseMetadata"] = _metadata()
         return out
 
@@ -90,9 +151,10 @@ class Client:
 
     exceptions = _Exceptions()
 
-    def __init__(self, db):
+    def __init__(self, db, config=None):
         self._db = db
         self._service = Service(db)
+        self._retries = Retries(db.clock, config)
         self.meta = _Meta()
 
     def can_paginate(self, operation_name: str) -> bool:

@@ -17,6 +17,10 @@ class Clock:
     def now(self) -> float:
         return time.time()
 
+    def sleep(self, seconds: float) -> None:
+        """Wait (the embedded client's backoff between throttled retries)."""
+        time.sleep(seconds)
+
 
 class ManualClock(Clock):
     """A clock that moves only when told to."""
@@ -36,6 +40,11 @@ class ManualClock(Clock):
     def set(self, when: float) -> None:
         with self._lock:
             self._now = float(when)
+
+    def sleep(self, seconds: float) -> None:
+        """Waiting on a manual clock moves it: a retry's backoff passes at
+        once, and the time it waits is the time the capacity refills."""
+        self.advance(seconds)
 
 
 SYSTEM = Clock()

@@ -30,10 +30,13 @@ from dyncore.engine import Engine, SharedCache
 from dyncore.errors import (ClosedError, ResourceInUseException,
                             ResourceNotFoundException, ValidationException)
 from dyncore.table import schema as _schema
+from dyncore.table.capacity import Capacity
 from dyncore.table.catalog import Catalog
 from dyncore.table.partition import HASH_SPACE, Partition, Router
 from dyncore.table.split import split as _split
 from dyncore.table.table import TableStore
+from dyncore.table.ttl import DEFAULT_COOLDOWN as _TTL_COOLDOWN
+from dyncore.table.ttl import TtlSweeper
 from dyncore.table.txn import TxnLog
 
 __all__ = ["Database", "TableHandle", "open", "temporary"]
@@ -68,7 +71,7 @@ class TableHandle:
     """An open table: its catalog record, key schema codec and store."""
 
     __slots__ = ("name", "record", "schema", "store", "pk", "sk", "key_names", "arn",
-                 "deleted")
+                 "deleted", "capacity")
 
     def __init__(self, record: dict, store: TableStore):
         self.name = record["name"]
@@ -81,6 +84,7 @@ class TableHandle:
         self.key_names = (self.pk,) if self.sk is None else (self.pk, self.sk)
         self.arn = _schema.table_arn(self.name)
         self.deleted = False
+        self.capacity = None   # its Capacity meter (dyncore.table.capacity), set on open
 
 
 class Database:
@@ -88,16 +92,24 @@ class Database:
 
     def __init__(self, path, *, sync: str = "interval", sync_interval_ms: int = 50,
                  split_bytes: int = DEFAULT_SPLIT_BYTES, cache_bytes: int = DEFAULT_CACHE_BYTES,
-                 clock=SYSTEM, engine_options: dict | None = None, _temporary: bool = False):
+                 clock=SYSTEM, engine_options: dict | None = None,
+                 ttl_delay_seconds: float = 0.0, ttl_sweep_interval: float | None = 1.0,
+                 ttl_batch_items: int = 1000, ttl_update_cooldown: float = _TTL_COOLDOWN,
+                 throttling: bool = True, _temporary: bool = False):
         import dyncore.model  # noqa: F401  (registers the codec's classes)
         self.path = os.path.abspath(os.fspath(path))
         self.clock = clock
+        self.throttling = bool(throttling)
         self.split_bytes = int(split_bytes)
         self._engine_options = dict(engine_options or {})
         self._engine_options.setdefault("sync", sync)
         if sync == "interval":
             self._engine_options.setdefault("sync_interval_ms", sync_interval_ms)
         self._temporary = _temporary
+        # Time to Live (dyncore.table.ttl): one sweeper thread per Database.
+        self.ttl_update_cooldown = float(ttl_update_cooldown)
+        self.ttl = TtlSweeper(self._ttl_tables, clock, delay=ttl_delay_seconds,
+                              interval=ttl_sweep_interval, batch_items=ttl_batch_items)
         os.makedirs(os.path.join(self.path, "tables"), exist_ok=True)
         self.catalog = Catalog(os.path.join(self.path, "catalog"))
         # One block cache, one budget, for every partition of every table.
@@ -122,6 +134,7 @@ class Database:
         except BaseException:
             self.close()
             raise
+        self.ttl.start()
 
     def _store_of(self, name: str, table_id: str):
         """The TableStore of table `name` if it is still the table with id
@@ -142,6 +155,9 @@ class Database:
             self._closed = True
             tables = list(self._tables.values())
             self._tables.clear()
+        ttl = getattr(self, "ttl", None)
+        if ttl is not None:
+            ttl.stop()
         if self._worker is not None:
             self._splits.put(None)
             self._worker.join()
@@ -176,6 +192,39 @@ class Database:
         shared block cache's (TableStore.engine_stats)."""
         return self.table(name).store.engine_stats(keys)
 
+    # -- Time to Live --------------------------------------------------------------
+
+    def _ttl_tables(self) -> list[TableHandle]:
+        """The open handles of the tables with TTL enabled (the sweeper's
+        work list; opens them if need be)."""
+        out = []
+        for record in self.catalog.records():
+            if record.get("ttl_attribute") is None:
+                continue
+            try:
+                out.append(self.table(record["name"]))
+            except ResourceNotFoundException:
+                continue
+        return out
+
+    def ttl_sweep_now(self) -> int:
+        """Delete the expired items of every TTL table now, in this thread
+        (one complete pass; for tests and tools); returns how many."""
+        self._check_open()
+        return self.ttl.sweep_now()
+
+    def add_delete_observer(self, fn) -> None:
+        """Call fn(table_name, key, old_item, cause) for every item the
+        service deletes on its own (not for a request): cause "ttl" for a
+        Time to Live deletion. key and old_item are in the client form.
+        fn runs in the sweeper's thread under the item's lock, right after
+        the deletion; it must be quick and must not write to the table
+        (dyncore.table.ttl, "Service deletions")."""
+        self.ttl.observers.append(fn)
+
+    def remove_delete_observer(self, fn) -> None:
+        self.ttl.observers.remove(fn)
+
     def __enter__(self):
         return self
 
@@ -185,10 +234,12 @@ class Database:
     def __repr__(self):
         return f"<dyncore Database {self.path!r}{' closed' if self._closed else ''}>"
 
-    def client(self):
-        """A boto3-shaped low-level DynamoDB client on this database."""
+    def client(self, config=None):
+        """A boto3-shaped low-level DynamoDB client on this database.
+        config: a botocore Config (or anything with a `retries` dict) for
+        the retries of throttled requests, as boto3 takes it."""
         from dyncore.client import Client
-        return Client(self)
+        return Client(self, config)
 
     def Table(self, name: str):  # noqa: N802 (boto3's name)
         """A boto3-shaped resource Table (native Python values)."""
@@ -262,6 +313,9 @@ class Database:
         store = TableStore(record["name"], Router(parts),
                            check_every=max(min(self.split_bytes // 8, 16 << 20), 1024))
         handle = TableHandle(record, store)
+        handle.capacity = Capacity(handle.arn, store.router, self.clock,
+                                   enforce=self.throttling)
+        handle.capacity.configure_from(record)
         store.on_write = lambda part, h=handle: self._on_write(h, part)
         return handle
 
@@ -293,7 +347,7 @@ class Database:
     def describe_table(self, name: str) -> dict:
         t = self.table(name)
         items, size = t.store.count(count_items)
-        return _schema.describe(t.record, items, size)
+        return _schema.describe(t.record, items, size, now=self.clock.now())
 
     def list_tables(self) -> list[str]:
         self._check_open()
@@ -323,7 +377,17 @@ class Database:
             change(record)
             self.catalog.put(record)
             t.record = record
+            t.capacity.configure_from(record)   # (billing mode and throughput)
             return record
+
+    def capacity_stats(self, name: str) -> dict:
+        """Table `name`'s consumed and throttled capacity units, in total
+        and per partition, and its buckets (Capacity.stats), with its
+        billing mode and provisioned units."""
+        t = self.table(name)
+        out = t.capacity.stats()
+        out["provisioned"] = (t.record["rcu"], t.record["wcu"])
+        return out
 
     # -- partitions ---------------------------------------------------------------
 
@@ -424,7 +488,15 @@ def open(path, **options) -> Database:  # noqa: A001 - dyncore.open, as the issu
     "interval" (default) or "none"), sync_interval_ms, split_bytes (a
     partition splits past it; 10 GiB), cache_bytes (the block cache shared by
     every partition; 1/16 of the machine's memory, between 64 MiB and 1 GiB),
-    clock, engine_options (more Engine options)."""
+    clock, engine_options (more Engine options); Time to Live:
+    ttl_delay_seconds (an item is deleted no sooner than this after it
+    expires; 0), ttl_sweep_interval (seconds between the sweeper's ticks; 1;
+    None: no sweeper thread, only ttl_sweep_now()), ttl_batch_items (items
+    read per tick; 1000), ttl_update_cooldown (seconds before a table's TTL
+    setting may change again; 3600 as in DynamoDB); throttling (True: refuse
+    requests past a table's provisioned throughput, its OnDemandThroughput
+    maximum or a partition key's 3,000 read / 1,000 write units a second, as
+    DynamoDB does; False: only count units)."""
     return Database(path, **options)
 
 

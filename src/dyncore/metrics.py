@@ -7,8 +7,11 @@
 Requests and errors by operation, a latency histogram per operation, items
 and bytes per table (DescribeTable's figures), and engine statistics summed
 over each table's partitions (memtable bytes, flushes, compactions, write
-stalls, block-cache hits and misses). Counting is a few dict operations under
-a lock; rendering walks the tables only when scraped.
+stalls, block-cache hits and misses), and capacity: consumed and throttled
+read and write units per table and index and per partition, throttled
+requests by DynamoDB's throttling reason, provisioned units and the burst
+capacity left (Database.capacity_stats). Counting is a few dict operations
+under a lock; rendering walks the tables only when scraped.
 """
 from __future__ import annotations
 
@@ -99,7 +102,58 @@ class Metrics:
         out += [f'dyncore_requests_by_credential_total{{access_key_id="{_label(ak)}",'
                 f'region="{_label(region)}"}} {n}' for (ak, region), n in sorted(callers.items())]
         out += self._tables(db)
+        out += self._capacity(db)
         return "\n".join(out) + "\n"
+
+    @staticmethod
+    def _capacity(db) -> list[str]:
+        consumed, throttled, requests, parts, prov, burst = [], [], [], [], [], []
+        for name in db.list_tables():
+            try:
+                st = db.capacity_stats(name)
+            except Exception:  # noqa: BLE001 - deleted meanwhile
+                continue
+            lab = _label(name)
+            for i, kind in enumerate(("read", "write")):
+                # index="" is the table itself; secondary indexes get their names
+                where = f'table="{lab}",index="",kind="{kind}"'
+                consumed.append(f"dyncore_consumed_capacity_units_total{{{where}}} "
+                                f"{st['consumed'][i]:g}")
+                throttled.append(f"dyncore_throttled_capacity_units_total{{{where}}} "
+                                 f"{st['throttled_units'][i]:g}")
+                if st["mode"] == "PROVISIONED":
+                    prov.append(f'dyncore_provisioned_capacity_units{{table="{lab}",'
+                                f'kind="{kind}"}} {st["provisioned"][i]}')
+                bucket = st["buckets"][i]
+                if bucket is not None:
+                    burst.append(f'dyncore_capacity_bucket_units{{table="{lab}",'
+                                 f'kind="{kind}"}} {bucket[0]:g}')
+            for reason, n in sorted(st["throttled"].items()):
+                requests.append(f'dyncore_throttled_requests_total{{table="{lab}",'
+                                f'reason="{_label(reason)}"}} {n}')
+            for pid, row in sorted(st["partitions"].items()):
+                for i, (what, kind) in enumerate((("consumed", "read"), ("consumed", "write"),
+                                                  ("throttled", "read"),
+                                                  ("throttled", "write"))):
+                    parts.append(f'dyncore_partition_{what}_capacity_units_total{{table="{lab}",'
+                                 f'partition="{pid}",kind="{kind}"}} {row[i]:g}')
+        return ["# HELP dyncore_consumed_capacity_units_total Capacity units consumed, by "
+                "table, index and kind.",
+                "# TYPE dyncore_consumed_capacity_units_total counter", *consumed,
+                "# HELP dyncore_throttled_capacity_units_total Capacity units of throttled "
+                "requests.",
+                "# TYPE dyncore_throttled_capacity_units_total counter", *throttled,
+                "# HELP dyncore_throttled_requests_total Throttled requests by DynamoDB's "
+                "throttling reason.",
+                "# TYPE dyncore_throttled_requests_total counter", *requests,
+                "# TYPE dyncore_partition_consumed_capacity_units_total counter",
+                *[x for x in parts if x.startswith("dyncore_partition_consumed")],
+                "# TYPE dyncore_partition_throttled_capacity_units_total counter",
+                *[x for x in parts if x.startswith("dyncore_partition_throttled")],
+                "# TYPE dyncore_provisioned_capacity_units gauge", *prov,
+                "# HELP dyncore_capacity_bucket_units Units left in a table's token bucket "
+                "(burst capacity).",
+                "# TYPE dyncore_capacity_bucket_units gauge", *burst]
 
     @staticmethod
     def _tables(db) -> list[str]:

@@ -8,7 +8,9 @@ Values are what boto3's resource layer takes and returns: str, int and
 Decimal (numbers come back as Decimal), bytes and Binary (come back as
 Binary), bool, None, dict, list, set. Conditions may be strings or boto3's
 condition objects (boto3.dynamodb.conditions.Key / Attr), which are turned
-into expressions the way boto3 does when boto3 is installed.
+into expressions the way boto3 does when boto3 is installed. Throttled
+requests are retried as the low-level client retries them
+(dyncore.client.Retries).
 """
 from __future__ import annotations
 
@@ -16,7 +18,7 @@ import re
 
 from dyncore import _core
 from dyncore.api.service import _FALLBACK, Service
-from dyncore.client import _metadata
+from dyncore.client import THROTTLING, Retries, _metadata
 
 __all__ = ["Table", "ServiceResource", "BatchWriter"]
 
@@ -63,6 +65,7 @@ class Table:
     def __init__(self, db, name: str):
         self._db = db
         self._service = Service(db)
+        self._retries = Retries(db.clock)
         self._tables = db._tables
         self.name = name
         self._data = None
@@ -82,21 +85,36 @@ class Table:
 
     def _call(self, op: str, params: dict) -> dict:
         params["TableName"] = self.name
-        out = self._service.call(op, params, _FORM)
+        try:
+            out = self._service.call(op, params, _FORM)
+        except THROTTLING as e:
+            return self._again(e, op, params)
         out["ResponseMetadata"] = _metadata()
+        return out
+
+    def _again(self, error, op: str, params: dict) -> dict:
+        """Retry a throttled request (Retries)."""
+        out, retries = self._retries.again(error, self._service.call, op, params, _FORM)
+        out["ResponseMetadata"] = _metadata(retries)
         return out
 
     def _write(self, op: str, params: dict) -> dict:
         params = _build_conditions(params)
         params["TableName"] = self.name
-        out = self._service.write(op, params, _FORM)
+        try:
+            out = self._service.write(op, params, _FORM)
+        except THROTTLING as e:
+            return self._again(e, op, params)
         out["ResponseMetadata"] = _metadata()
         return out
 
     def put_item(self, **params):
         if len(params) == 1:
             params["TableName"] = self.name
-            out = self._service.put_item(params, _FORM)
+            try:
+                out = self._service.put_item(params, _FORM)
+            except THROTTLING as e:
+                return self._again(e, "PutItem", params)
             out["ResponseMetadata"] = _metadata()
             return out
         return self._write("PutItem", params)
@@ -106,13 +124,20 @@ class Table:
             key = params.get("Key")
             t = self._tables.get(self.name)
             if t is not None and type(key) is dict and not t.deleted:
-                v = self._service.get_simple(t, key, _FORM)
+                try:
+                    v = self._service.get_simple(t, key, _FORM)
+                except THROTTLING as e:
+                    params["TableName"] = self.name
+                    return self._again(e, "GetItem", params)
                 if v is not _FALLBACK:
                     if v is None:
                         return {"ResponseMetadata": _metadata()}
                     return {"Item": _decode(v, _FORM), "ResponseMetadata": _metadata()}
         params["TableName"] = self.name
-        out = self._service.get_item(params, _FORM)
+        try:
+            out = self._service.get_item(params, _FORM)
+        except THROTTLING as e:
+            return self._again(e, "GetItem", params)
         out["ResponseMetadata"] = _metadata()
         return out
 
@@ -213,8 +238,12 @@ class BatchWriter:
     def _flush(self):
         send = self._buffer[: self._flush_amount]
         self._buffer = self._buffer[self._flush_amount:]
-        service = self._table._service
-        out = service.call("BatchWriteItem", {"RequestItems": {self._table.name: send}}, _FORM)
+        params = {"RequestItems": {self._table.name: send}}
+        try:
+            out = self._table._service.call("BatchWriteItem", params, _FORM)
+        except THROTTLING as e:
+            out, _ = self._table._retries.again(e, self._table._service.call, "BatchWriteItem",
+                                                params, _FORM)
         self._buffer.extend(out["UnprocessedItems"].get(self._table.name, []))
 
     def __enter__(self):

@@ -17,7 +17,8 @@ from tests.server.inproc import Running
 
 @pytest.fixture
 def srv(tmp_path):
-    db = dyncore.open(tmp_path / "d", sync="none")
+    # (HTTP-level tests pipeline thousands of reads of one key: no throttling)
+    db = dyncore.open(tmp_path / "d", sync="none", throttling=False)
     c = db.client()
     c.create_table(TableName="tbl", KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
                    AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],

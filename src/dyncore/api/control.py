@@ -10,9 +10,11 @@ from __future__ import annotations
 import datetime as _dt
 
 from dyncore import _core
-from dyncore.errors import (AccessDeniedException, ResourceNotFoundException,
-                            ValidationException)
+from dyncore.errors import (AccessDeniedException, LimitExceededException,
+                            ResourceNotFoundException, ValidationException)
 from dyncore.table import schema as _schema
+from dyncore.table.capacity import (DECREASE_INTERVAL, DECREASES_ANY_TIME,
+                                    PPR_SWITCH_WINDOW, PPR_SWITCHES)
 
 __all__ = ["create_table", "describe_table", "list_tables", "update_table", "delete_table",
            "tag_resource", "untag_resource", "list_tags_of_resource"]
@@ -62,14 +64,37 @@ def list_tables(db, p: dict, form: int) -> dict:
     return out
 
 
+def _utc(t: float) -> str:
+    """A time as DynamoDB writes it in limit messages [verify]."""
+    d = _dt.datetime.fromtimestamp(t, _dt.timezone.utc)
+    return (f"{d:%A}, {d:%B} {d.day}, {d.year} {(d.hour % 12) or 12}:{d:%M:%S} "
+            f"{'AM' if d.hour < 12 else 'PM'} UTC")
+
+
+def _check_decrease(rec: dict, now: float) -> None:
+    """DynamoDB's quota on provisioned throughput decreases: 4 at any time
+    in a UTC day, then one more after each hour without a decrease."""
+    n = _schema.decreases_today(rec, now)
+    last = rec.get("last_decrease")
+    if n >= DECREASES_ANY_TIME and last is not None and now - last < DECREASE_INTERVAL:
+        raise LimitExceededException(   # [verify]
+            "Subscriber limit exceeded: Provisioned throughput decreases are limited within "
+            f"a given UTC day. After the first {DECREASES_ANY_TIME} decreases, each "
+            "subsequent decrease in the same UTC day can be performed at most once every "
+            f"{int(DECREASE_INTERVAL)} seconds. Number of decreases today: {n}. Last "
+            f"decrease at {_utc(last)}. Next decrease can be made at "
+            f"{_utc(last + DECREASE_INTERVAL)}")
+
+
 def update_table(db, p: dict, form: int) -> dict:
     name = p["TableName"]
     for member in ("GlobalSecondaryIndexUpdates", "StreamSpecification", "SSESpecification",
-                   "ReplicaUpdates", "OnDemandThroughput", "WarmThroughput"):
+                   "ReplicaUpdates", "WarmThroughput"):
         if p.get(member):
             raise ValidationException(f"dyncore does not support {member} in UpdateTable yet")
     changes = [m for m in ("ProvisionedThroughput", "BillingMode", "TableClass",
-                           "DeletionProtectionEnabled", "AttributeDefinitions")
+                           "DeletionProtectionEnabled", "AttributeDefinitions",
+                           "OnDemandThroughput")
                if p.get(m) is not None]
     if not changes:
         raise ValidationException(
@@ -108,7 +133,21 @@ def update_table(db, p: dict, form: int) -> dict:
             raise ValidationException(
                 "One or more parameter values were invalid: Cannot change the type of key "
                 f"attribute {d['AttributeName']}")  # [verify]
+    odt = _schema.on_demand_throughput(p, mode)
     now = db.clock.now()
+    switches = [x for x in rec.get("ppr_switches") or () if now - x < PPR_SWITCH_WINDOW]
+    if mode == "PAY_PER_REQUEST" and rec["billing_mode"] == "PROVISIONED" and \
+            len(switches) >= PPR_SWITCHES:
+        raise LimitExceededException(   # [verify]
+            "Subscriber limit exceeded: Update to PayPerRequest mode are limited to "
+            f"{PPR_SWITCHES} times in 1 day(s).")
+    up = down = False
+    if pt and mode == "PROVISIONED" and rec["billing_mode"] == "PROVISIONED":
+        new = (int(pt["ReadCapacityUnits"]), int(pt["WriteCapacityUnits"]))
+        up = new[0] > rec["rcu"] or new[1] > rec["wcu"]
+        down = new[0] < rec["rcu"] or new[1] < rec["wcu"]
+        if down:
+            _check_decrease(rec, now)
 
     def change(r):
         if mode != r["billing_mode"]:
@@ -116,6 +155,15 @@ def update_table(db, p: dict, form: int) -> dict:
             if mode == "PAY_PER_REQUEST":
                 r["ppr_since"] = now
                 r["rcu"] = r["wcu"] = 0
+                r["ppr_switches"] = switches + [now]
+            else:   # on-demand maxima do not outlive on-demand mode
+                r["max_read_request_units"] = r["max_write_request_units"] = None
+        r.update(odt)
+        if down:
+            r["decreases"] = [int(now // 86400), _schema.decreases_today(r, now) + 1]
+            r["last_decrease"] = now
+        if up:
+            r["last_increase"] = now
         if pt:
             r["rcu"], r["wcu"] = int(pt["ReadCapacityUnits"]), int(pt["WriteCapacityUnits"])
         if p.get("TableClass"):

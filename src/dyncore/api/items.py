@@ -15,14 +15,16 @@ the read the condition sees and the write.
 """
 from __future__ import annotations
 
-import math
-
 from dyncore import _core
 from dyncore.api import exprs, legacy
+from dyncore.api.capacity import READ, WRITE, consumed, wanted
 from dyncore.api.keycond import key_condition_of
-from dyncore.errors import ConditionalCheckFailedException, ValidationException
+from dyncore.errors import (ConditionalCheckFailedException,
+                            ProvisionedThroughputExceededException, ThrottlingException,
+                            ValidationException)
 from dyncore.expr import (apply_update, check_filter_keys, check_update_keys, evaluate,
                           project, updated_paths)
+from dyncore.table.capacity import read_units, write_units
 from dyncore.table.partition import hash_bytes
 from dyncore.table.table import PAGE_BYTES, segment_range
 
@@ -38,25 +40,35 @@ _from_client = exprs.from_client
 
 
 # -- capacity ----------------------------------------------------------------
+#
+# Units by DynamoDB's rules (dyncore.table.capacity), charged to the table's
+# Capacity meter, which throttles: writes are admitted before they write
+# (a failed condition still consumes its units), reads after they read.
+
+THROTTLED = (ProvisionedThroughputExceededException, ThrottlingException)
 
 
-def _read_units(size: int, consistent: bool) -> float:
-    units = max(1, math.ceil(size / 4096))
-    return float(units) if consistent else units / 2
+def _size(raw: bytes | None) -> int:
+    return _item_size(raw) if raw is not None else 0
 
 
-def _write_units(size: int) -> float:
-    return float(max(1, math.ceil(size / 1024)))
+def _charge_rest(cap, h: int, admitted: float, units: float) -> None:
+    """Charge what a write consumed beyond the units it was admitted with
+    (the old item, once read, was the larger)."""
+    if units > admitted:
+        cap.add_write(h, units - admitted)
 
 
-def _consumed(p: dict, table: str, units: float, kind: str) -> dict | None:
-    mode = p.get("ReturnConsumedCapacity") or "NONE"
-    if mode == "NONE":
-        return None
-    out = {"TableName": table, "CapacityUnits": units, kind: units}
-    if mode == "INDEXES":
-        out["Table"] = {"CapacityUnits": units, kind: units}
-    return out
+def _conditional(cap, h: int, units: float, plan, p: dict, old, form: int) -> None:
+    """Admit a conditional write of `units`, check its condition, charge
+    the units whether the condition holds or not."""
+    cap.check_write(h)
+    try:
+        check_condition(plan, p, old, form)
+    except ConditionalCheckFailedException:
+        cap.add_write(h, units)
+        raise
+    cap.add_write(h, units)
 
 
 # -- single items ----------------------------------------------------------------
@@ -76,10 +88,9 @@ def _write_response(p: dict, t, all_old: bool, old, new_size: int, form: int) ->
     out = {}
     if old is not None and all_old:
         out["Attributes"] = _decode(old, form)
-    if p.get("ReturnConsumedCapacity") not in (None, "NONE"):
-        out["ConsumedCapacity"] = _consumed(
-            p, t.name, _write_units(max(new_size, _item_size(old) if old else 0)),
-            "WriteCapacityUnits")
+    if wanted(p):
+        out["ConsumedCapacity"] = consumed(
+            p, t.name, write_units(max(new_size, _size(old))), WRITE)
     return out
 
 
@@ -115,11 +126,16 @@ def put_item(db, p: dict, form: int, plan=None) -> dict:
     t = db.table(p["TableName"])
     all_old, want = _return_old(p)
     h, key, value, size = t.schema.encode_item(p["Item"], form)
+    cap = t.capacity
+    units = write_units(size)
     if plan.condition is None:
+        cap.write(h, units)
         old = t.store.put(h, key, value, want_old=want)
+        if old is not None:
+            _charge_rest(cap, h, units, write_units(_item_size(old)))
     else:
         def change(old):
-            check_condition(plan, p, old, form)
+            _conditional(cap, h, write_units(max(size, _size(old))), plan, p, old, form)
             return value, old
         old = t.store.read_modify_write(h, key, change)
     return _write_response(p, t, all_old, old, size, form)
@@ -138,13 +154,13 @@ def get_item(db, p: dict, form: int) -> dict:
     t = db.table(p["TableName"])
     h, key = t.schema.encode_key(p["Key"], form)
     v = t.store.get(h, key)
+    units = read_units(_size(v), bool(p.get("ConsistentRead")))
+    t.capacity.read(h, units)
     out = {}
     if v is not None:
         out["Item"] = projected(v, plan.projection, form)
-    if p.get("ReturnConsumedCapacity") not in (None, "NONE"):
-        out["ConsumedCapacity"] = _consumed(
-            p, t.name, _read_units(_item_size(v) if v else 0, bool(p.get("ConsistentRead"))),
-            "ReadCapacityUnits")
+    if wanted(p):
+        out["ConsumedCapacity"] = consumed(p, t.name, units, READ)
     return out
 
 
@@ -154,11 +170,15 @@ def delete_item(db, p: dict, form: int, plan=None) -> dict:
     t = db.table(p["TableName"])
     all_old, want = _return_old(p)
     h, key = t.schema.encode_key(p["Key"], form)
+    cap = t.capacity
     if plan.condition is None:
+        cap.write(h, 1.0)   # (the deleted item's size is known only if it is read)
         old = t.store.delete(h, key, want_old=want)
+        if old is not None:
+            _charge_rest(cap, h, 1.0, write_units(_item_size(old)))
     else:
         def change(old):
-            check_condition(plan, p, old, form)
+            _conditional(cap, h, write_units(_size(old)), plan, p, old, form)
             return None, old
         old = t.store.read_modify_write(h, key, change)
     return _write_response(p, t, all_old, old, 0, form)
@@ -201,9 +221,16 @@ def update_item(db, p: dict, form: int, plan=None) -> dict:
         check_update_keys(plan.update, t.key_names)
     rv = p.get("ReturnValues") or "NONE"
     h, key = t.schema.encode_key(p["Key"], form)
+    cap = t.capacity
 
     def change(old):
-        old_item, new_item, value = updated_item(t, p, form, plan, old)
+        cap.check_write(h)
+        try:
+            old_item, new_item, value = updated_item(t, p, form, plan, old)
+        except ConditionalCheckFailedException:
+            cap.add_write(h, write_units(_size(old)))
+            raise
+        cap.add_write(h, write_units(max(_item_size(value), _size(old))))
         return value, (old, old_item, new_item, value)
 
     old, old_item, new_item, value = t.store.read_modify_write(h, key, change)
@@ -219,10 +246,9 @@ def update_item(db, p: dict, form: int, plan=None) -> dict:
         attrs = project(source, paths) if source and paths else {}
         if attrs:
             out["Attributes"] = _from_client(attrs, form)
-    if p.get("ReturnConsumedCapacity") not in (None, "NONE"):
-        out["ConsumedCapacity"] = _consumed(
-            p, t.name, _write_units(max(_item_size(value), _item_size(old) if old else 0)),
-            "WriteCapacityUnits")
+    if wanted(p):
+        out["ConsumedCapacity"] = consumed(
+            p, t.name, write_units(max(_item_size(value), _size(old))), WRITE)
     return out
 
 
@@ -306,10 +332,12 @@ def _select(p: dict, index: bool, projection) -> str:
 
 
 def _page(t, rng: KeyRange, reverse: bool, limit: int | None, form: int, select: str,
-          p: dict, plan) -> dict:
+          p: dict, plan, h: int | None = None) -> dict:
     """Read one page: at most `limit` items and about 1 MB, read before the
     filter (as DynamoDB counts them); Count is what passed the filter,
-    ScannedCount what was read."""
+    ScannedCount what was read. The page's read units (its items' sizes
+    summed, rounded once) are charged to the Query's partition key h, or
+    for a Scan (h None) to the table."""
     items = []
     scanned = count = 0
     read = 0
@@ -317,7 +345,10 @@ def _page(t, rng: KeyRange, reverse: bool, limit: int | None, form: int, select:
     count_only = select == "COUNT"
     flt, projection = plan.filter, plan.projection
     plain = flt is None and projection is None
+    first = None
     for k, v in t.store.range(rng.start, rng.end, reverse):
+        if first is None:
+            first = k
         scanned += 1
         read += _item_size(v)
         if plain:
@@ -335,6 +366,12 @@ def _page(t, rng: KeyRange, reverse: bool, limit: int | None, form: int, select:
         if (limit is not None and scanned >= limit) or read >= PAGE_BYTES:
             last = v
             break
+    units = read_units(read, bool(p.get("ConsistentRead")))
+    if h is not None:
+        t.capacity.read(h, units)
+    else:
+        at = first if first is not None else rng.start
+        t.capacity.read_range(int.from_bytes(at[:8], "big") if at else None, units)
     out = {}
     if not count_only:
         out["Items"] = items
@@ -342,10 +379,8 @@ def _page(t, rng: KeyRange, reverse: bool, limit: int | None, form: int, select:
     out["ScannedCount"] = scanned
     if last is not None:
         out["LastEvaluatedKey"] = t.schema.item_key(last, form)
-    cc = _consumed(p, t.name, _read_units(read, bool(p.get("ConsistentRead"))),
-                   "ReadCapacityUnits")
-    if cc:
-        out["ConsumedCapacity"] = cc
+    if wanted(p):
+        out["ConsumedCapacity"] = consumed(p, t.name, units, READ)
     return out
 
 
@@ -400,7 +435,8 @@ def query(db, p: dict, form: int) -> dict:
             rng = KeyRange(max(rng.start, start + b"\x00"), rng.end)
     if rng.end is not None and rng.start >= rng.end:
         rng = KeyRange(rng.start, rng.start)
-    return _page(t, rng, reverse, _limit(p), form, select, p, plan)
+    h = int.from_bytes(t.schema.pk_prefix(pk_value, vform)[1][:8], "big")
+    return _page(t, rng, reverse, _limit(p), form, select, p, plan, h)
 
 
 def scan(db, p: dict, form: int) -> dict:
@@ -462,24 +498,35 @@ def batch_get_item(db, p: dict, form: int) -> dict:
     unprocessed = {}
     size = 0
     capacity = {}
+    throttled = None   # a key refused for throughput goes to UnprocessedKeys
     for t, r, keys, projection in plans:
         got = responses.setdefault(t.name, [])
         consistent = bool(r.get("ConsistentRead"))
         for h, k, key in keys:
-            if size >= BATCH_GET_BYTES:
-                entry = unprocessed.setdefault(t.name, {kk: vv for kk, vv in r.items()
-                                                        if kk != "Keys"})
-                entry.setdefault("Keys", []).append(key)
-                continue
-            v = t.store.get(h, k)
-            n = _item_size(v) if v is not None else 0
-            capacity[t.name] = capacity.get(t.name, 0.0) + _read_units(n, consistent)
-            if v is not None:
-                size += n
-                got.append(projected(v, projection, form))
+            if size < BATCH_GET_BYTES:
+                v = t.store.get(h, k)
+                n = _size(v)
+                units = read_units(n, consistent)   # each key rounded on its own
+                try:
+                    t.capacity.read(h, units)
+                except THROTTLED as e:
+                    throttled = e
+                else:
+                    capacity[t.name] = capacity.get(t.name, 0.0) + units
+                    if v is not None:
+                        size += n
+                        got.append(projected(v, projection, form))
+                    continue
+            entry = unprocessed.setdefault(t.name, {kk: vv for kk, vv in r.items()
+                                                    if kk != "Keys"})
+            entry.setdefault("Keys", []).append(key)
+    if throttled is not None and not capacity:
+        # DynamoDB: when no key at all could be read for throughput, the
+        # whole call fails with the throttling error
+        raise throttled
     out = {"Responses": responses, "UnprocessedKeys": unprocessed}
-    if p.get("ReturnConsumedCapacity") not in (None, "NONE"):
-        out["ConsumedCapacity"] = [_consumed(p, name, units, "ReadCapacityUnits")
+    if wanted(p):
+        out["ConsumedCapacity"] = [consumed(p, name, units, READ)
                                    for name, units in capacity.items()]
     return out
 
@@ -511,12 +558,42 @@ def batch_write_item(db, p: dict, form: int) -> dict:
             seen.add(k)
             ops.append((h, k, v))
             sizes.append(size)
-        plan.append((t, ops, sizes))
-    for t, ops, _ in plan:
-        t.store.write_many(ops)
-    out = {"UnprocessedItems": {}}
-    if p.get("ReturnConsumedCapacity") not in (None, "NONE"):
-        out["ConsumedCapacity"] = [
-            _consumed(p, t.name, sum(_write_units(s) for s in sizes), "WriteCapacityUnits")
-            for t, _, sizes in plan]
+        plan.append((t, ops, sizes, reqs))
+    # Admit each request for throughput; the refused ones go back in
+    # UnprocessedItems (all refused: the throttling error, nothing written).
+    unprocessed = {}
+    throttled = None
+    admitted = []
+    for t, ops, sizes, reqs in plan:
+        keep = []
+        for op, size, req in zip(ops, sizes, reqs):
+            units = write_units(size)
+            try:
+                t.capacity.write(op[0], units)
+            except THROTTLED as e:
+                throttled = e
+                unprocessed.setdefault(t.name, []).append(req)
+                continue
+            keep.append((op, units))
+        admitted.append((t, keep))
+    if throttled is not None and not any(keep for _, keep in admitted):
+        raise throttled
+    want = wanted(p)
+    capacity = {}
+    for t, keep in admitted:
+        if not keep:
+            continue
+        olds = t.store.write_many([op for op, _ in keep], want_old=want)
+        total = 0.0
+        for i, (op, units) in enumerate(keep):
+            if want:   # the larger of the old and new item, as PutItem/DeleteItem
+                exact = write_units(max(_size(olds[i]), _size(op[2])))
+                _charge_rest(t.capacity, op[0], units, exact)
+                units = exact
+            total += units
+        capacity[t.name] = total
+    out = {"UnprocessedItems": unprocessed}
+    if want:
+        out["ConsumedCapacity"] = [consumed(p, name, units, WRITE)
+                                   for name, units in capacity.items()]
     return out

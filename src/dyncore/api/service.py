@@ -11,12 +11,13 @@ botocore labels its ClientError. The embedded client, the resource Table and
 from __future__ import annotations
 
 from dyncore import _core
-from dyncore.api import control, exprs, items, transact
+from dyncore.api import capacity, control, exprs, items, transact, ttl
 from dyncore.api.validate import deep_client_report, json_attribute_values
 from dyncore.errors import (ClosedError, DynamoDBError, ParamValidationError,
                             ResourceNotFoundException, ValidationException)
 
 _decode = _core.decode_item
+_item_size = _core.item_size
 _JSON = _core.FORM_JSON
 _FALLBACK = object()
 
@@ -41,6 +42,9 @@ HANDLERS = {
     "BatchWriteItem": items.batch_write_item,
     "TransactWriteItems": transact.transact_write_items,
     "TransactGetItems": transact.transact_get_items,
+    "UpdateTimeToLive": ttl.update_time_to_live,
+    "DescribeTimeToLive": ttl.describe_time_to_live,
+    "DescribeLimits": capacity.describe_limits,
 }
 
 
@@ -89,13 +93,17 @@ class Service:
             if t is not None and type(item) is dict and not t.deleted and \
                     (form != _JSON or json_attribute_values(item)):
                 try:
-                    h, key, value, _ = t.schema.encode_item(item, form)
+                    h, key, value, size = t.schema.encode_item(item, form)
                 except Exception:
                     return self.call("PutItem", p, form)
                 try:
+                    # capacity: write_units(size), inlined (the hot path)
+                    t.capacity.write(h, (size + 1023) >> 10 or 1)
                     t.store.put(h, key, value)
                 except ClosedError:
                     return self.call("PutItem", p, form)
+                except DynamoDBError as e:   # throttled
+                    raise e.with_operation("PutItem").with_traceback(None) from None
                 return {}
         return self.call("PutItem", p, form)
 
@@ -135,24 +143,33 @@ class Service:
             key = p.get("Key")
             if t is not None and type(key) is dict and not t.deleted and \
                     (form != _JSON or json_attribute_values(key)):
-                v = self.get_simple(t, key, form)
+                v = self.get_simple(t, key, form, p.get("ConsistentRead") is True)
                 if v is not _FALLBACK:
                     return {} if v is None else {"Item": _decode(v, form)}
         return self.call("GetItem", p, form)
 
     @staticmethod
-    def get_simple(t, key: dict, form: int):
+    def get_simple(t, key: dict, form: int, consistent: bool = False):
         """The stored value of `key` in table handle t (None if absent), or
         _FALLBACK when the request must take the general path (to report an
-        error exactly, or because the table went away meanwhile)."""
+        error exactly, or because the table went away meanwhile). Charges
+        the read's units to the table (raises its throttling error)."""
         try:
             h, k = t.schema.encode_key(key, form)
             parts = t.store.router.parts
             if len(parts) == 1 and not t.store.committing:
-                return parts[0].engine.get(k)
-            return t.store.get(h, k)
+                v = parts[0].engine.get(k)
+            else:
+                v = t.store.get(h, k)
         except Exception:
             return _FALLBACK
+        # capacity: read_units(size, consistent), inlined (the hot path)
+        n = (_item_size(v) + 4095) >> 12 or 1 if v is not None else 1
+        try:
+            t.capacity.read(h, n if consistent else n / 2)
+        except DynamoDBError as e:   # throttled
+            raise e.with_operation("GetItem").with_traceback(None) from None
+        return v
 
     def call(self, operation: str, params: dict, form: int = _core.FORM_CLIENT,
              mode: str | None = None) -> dict:

@@ -17,13 +17,15 @@ import json
 
 from dyncore import _core
 from dyncore.api import exprs
-from dyncore.api.items import (_consumed, _read_units, _write_units, check_condition,
-                               projected, updated_item)
+from dyncore.api.capacity import READ, WRITE, consumed_list, wanted
+from dyncore.api.items import THROTTLED, check_condition, projected, updated_item
 from dyncore.errors import (ConditionalCheckFailedException,
                             IdempotentParameterMismatchException,
+                            ProvisionedThroughputExceededException,
                             TransactionCanceledException, TransactionInProgressException,
                             ValidationException)
 from dyncore.expr import check_update_keys
+from dyncore.table.capacity import TRANSACTION_FACTOR, read_units, write_units
 from dyncore.table.txn import Write, hold
 
 __all__ = ["transact_write_items", "transact_get_items", "TRANSACTION_BYTES"]
@@ -120,7 +122,35 @@ def _reason(e) -> dict:
         if "Item" in e.extra:
             out["Item"] = e.extra["Item"]
         return out
+    if isinstance(e, ProvisionedThroughputExceededException):
+        return {"Code": "ProvisionedThroughputExceeded", "Message": e.message}
+    if isinstance(e, THROTTLED):
+        return {"Code": "ThrottlingError", "Message": e.message}
     return {"Code": "ValidationError", "Message": e.message}
+
+
+def _cancel(reasons: list) -> TransactionCanceledException:
+    codes = ", ".join(r["Code"] for r in reasons)
+    return TransactionCanceledException(
+        "Transaction cancelled, please refer cancellation reasons for specific "
+        f"reasons [{codes}]", CancellationReasons=reasons)
+
+
+def _admit(actions, check) -> None:
+    """Admit every action for throughput (check(a) raises if refused), or
+    cancel the transaction with a throttling reason where refused."""
+    reasons = []
+    refused = False
+    for a in actions:
+        try:
+            check(a)
+        except THROTTLED as e:
+            reasons.append(_reason(e))
+            refused = True
+            continue
+        reasons.append({"Code": "None"})
+    if refused:
+        raise _cancel(reasons)
 
 
 def _run(a: _Action, old: bytes | None, form: int) -> bytes | None:
@@ -163,7 +193,18 @@ def transact_write_items(db, p: dict, form: int) -> dict:
     finally:
         if status == "new":
             db.txlog.end(token)
-    return _write_capacity(p, actions)
+    if not wanted(p):
+        return {}
+    units: dict[str, float] = {}
+    for a in actions:
+        units[a.table.name] = units.get(a.table.name, 0.0) + _units(a)
+    return {"ConsumedCapacity": consumed_list(p, units, WRITE)}
+
+
+def _units(a: _Action) -> float:
+    """A write action's units: twice a write of the larger of its item's
+    old and new sizes (a ConditionCheck, of the item checked)."""
+    return TRANSACTION_FACTOR * write_units(a.size)
 
 
 def _commit(db, actions, form: int, token, digest) -> None:
@@ -177,42 +218,35 @@ def _commit(db, actions, form: int, token, digest) -> None:
 
 def _commit_locked(db, actions, form: int, token, digest) -> None:
     with hold([(a.table.store, a.h) for a in actions]):
+        _admit(actions, lambda a: a.table.capacity.check_write(a.h))
         reasons = []
         failed = False
         writes = []
-        olds = []
         for a in actions:
             old = a.table.store.get(a.h, a.key)
-            olds.append(old)
             try:
                 new = _run(a, old, form)
             except (ConditionalCheckFailedException, ValidationException) as e:
                 reasons.append(_reason(e))
                 failed = True
                 continue
+            finally:
+                if old is not None:
+                    a.size = max(a.size, _item_size(old))
             reasons.append({"Code": "None"})
             if a.kind != "ConditionCheck":
                 t = a.table
                 writes.append(Write(t.name, t.record["id"], t.store, a.h, a.key, new))
+        if failed and not any(r["Code"] == "ValidationError" for r in reasons):
+            # a transaction cancelled by its conditions still consumed its
+            # units [inferred: as a failed conditional write does]
+            for a in actions:
+                a.table.capacity.add_write(a.h, _units(a))
         if failed:
-            codes = ", ".join(r["Code"] for r in reasons)
-            raise TransactionCanceledException(
-                "Transaction cancelled, please refer cancellation reasons for specific "
-                f"reasons [{codes}]", CancellationReasons=reasons)
-        for a, old in zip(actions, olds):
-            if old is not None:
-                a.size = max(a.size, _item_size(old))
+            raise _cancel(reasons)
+        for a in actions:
+            a.table.capacity.add_write(a.h, _units(a))
         db.txlog.commit(writes, token, digest)
-
-
-def _write_capacity(p: dict, actions) -> dict:
-    if p.get("ReturnConsumedCapacity") in (None, "NONE"):
-        return {}
-    units: dict[str, float] = {}
-    for a in actions:
-        units[a.table.name] = units.get(a.table.name, 0.0) + 2 * _write_units(a.size)
-    return {"ConsumedCapacity": [_consumed(p, name, u, "WriteCapacityUnits")
-                                 for name, u in units.items()]}
 
 
 def transact_get_items(db, p: dict, form: int) -> dict:
@@ -227,15 +261,16 @@ def transact_get_items(db, p: dict, form: int) -> dict:
         actions.append(_Action("Get", r, plan, t, h, key))
     _check_unique(actions)
     with hold([(a.table.store, a.h) for a in actions]):
+        _admit(actions, lambda a: a.table.capacity.check_read(a.h))
         values = [a.table.store.get(a.h, a.key) for a in actions]
     responses = []
     units: dict[str, float] = {}
     for a, v in zip(actions, values):
         responses.append({} if v is None else {"Item": projected(v, a.plan.projection, form)})
-        units[a.table.name] = units.get(a.table.name, 0.0) + 2 * _read_units(
-            _item_size(v) if v is not None else 0, True)
+        u = TRANSACTION_FACTOR * read_units(_item_size(v) if v is not None else 0, True)
+        a.table.capacity.add_read(a.h, u)
+        units[a.table.name] = units.get(a.table.name, 0.0) + u
     out = {"Responses": responses}
-    if p.get("ReturnConsumedCapacity") not in (None, "NONE"):
-        out["ConsumedCapacity"] = [_consumed(p, name, u, "ReadCapacityUnits")
-                                   for name, u in units.items()]
+    if wanted(p):
+        out["ConsumedCapacity"] = consumed_list(p, units, READ)
     return out

@@ -9,15 +9,24 @@ A table record (what the catalog stores, JSON):
   name, id (uuid hex), created (epoch s), key_schema [[name, "HASH"|"RANGE"]],
   attributes {name: "S"|"N"|"B"}, billing_mode, rcu, wcu, table_class, tags
   [{Key, Value}], deletion_protection, partitions [[id, lo, hi]],
-  next_partition, ppr_since (epoch s of the last switch to on-demand or None).
+  next_partition, ppr_since (epoch s of the last switch to on-demand or None),
+  ttl_attribute (the Time to Live attribute while TTL is enabled, else absent
+  or None) and ttl_updated (epoch s of the last UpdateTimeToLive; ttl.py).
+Capacity (absent in older records: read with .get): max_read_request_units,
+  max_write_request_units (OnDemandThroughput; None: no maximum),
+  last_increase, last_decrease (epoch s of the last provisioned throughput
+  increase / decrease), decreases [UTC day number, decreases that day],
+  ppr_switches [epoch s of each switch to PAY_PER_REQUEST in the last 24 h].
 """
 from __future__ import annotations
 
+import time
 import uuid
 
 from dyncore.errors import ValidationException
 
-__all__ = ["record_from_create", "describe", "key_names", "ARN_PREFIX", "table_arn"]
+__all__ = ["record_from_create", "describe", "key_names", "ARN_PREFIX", "table_arn",
+           "on_demand_throughput", "decreases_today"]
 
 ARN_PREFIX = "arn:aws:dynamodb:local:000000000000:table/"
 _INVALID = "One or more parameter values were invalid: "
@@ -49,6 +58,39 @@ def _throughput(params: dict) -> tuple[str, int, int]:
         if pt[member] > 1_000_000_000_000:
             raise ValidationException(f"Given value {pt[member]} for {member} is out of bounds")
     return mode, int(pt["ReadCapacityUnits"]), int(pt["WriteCapacityUnits"])
+
+
+_ON_DEMAND = (("MaxReadRequestUnits", "max_read_request_units"),
+              ("MaxWriteRequestUnits", "max_write_request_units"))
+
+
+def on_demand_throughput(params: dict, mode: str) -> dict:
+    """The record fields a CreateTable or UpdateTable request's
+    OnDemandThroughput sets: {field: maximum, or None for -1 (no maximum)},
+    only for the members it gives."""
+    odt = params.get("OnDemandThroughput")
+    if not odt:
+        return {}
+    if mode != "PAY_PER_REQUEST":
+        raise ValidationException(   # [verify]
+            _INVALID + "OnDemandThroughput can only be specified when BillingMode is "
+            "PAY_PER_REQUEST")
+    out = {}
+    for member, field in _ON_DEMAND:
+        v = odt.get(member)
+        if v is None:
+            continue
+        if v != -1 and v < 1:
+            raise ValidationException(   # [verify]
+                _INVALID + f"{member} must be -1 or greater than 0, given {v}")
+        out[field] = None if v == -1 else int(v)
+    return out
+
+
+def decreases_today(record: dict, now: float) -> int:
+    """Provisioned throughput decreases of the table on now's UTC day."""
+    day, n = record.get("decreases") or (None, 0)
+    return n if day == int(now // 86400) else 0
 
 
 def check_key_schema(key_schema: list, defined: list[str]) -> list[list[str]]:
@@ -97,6 +139,7 @@ def record_from_create(params: dict, now: float) -> dict:
         raise ValidationException("StreamSpecification is not supported yet by dyncore")
     tags = params.get("Tags") or []
     check_tags(tags)
+    odt = on_demand_throughput(params, mode)
     return {
         "name": params["TableName"],
         "id": str(uuid.uuid4()),
@@ -111,6 +154,8 @@ def record_from_create(params: dict, now: float) -> dict:
         "tags": [{"Key": t["Key"], "Value": t["Value"]} for t in tags],
         "deletion_protection": bool(params.get("DeletionProtectionEnabled", False)),
         "ppr_since": now if mode == "PAY_PER_REQUEST" else None,
+        "max_read_request_units": odt.get("max_read_request_units"),
+        "max_write_request_units": odt.get("max_write_request_units"),
         "partitions": [],
         "next_partition": 0,
     }
@@ -125,10 +170,21 @@ def check_tags(tags: list) -> None:
         raise ValidationException("Duplicate tag keys found")  # [verify]
 
 
-def describe(record: dict, item_count: int, size_bytes: int, status: str = "ACTIVE") -> dict:
+def describe(record: dict, item_count: int, size_bytes: int, status: str = "ACTIVE",
+             now: float | None = None) -> dict:
     """TableDescription in the client form, with timestamps as epoch floats
-    (the caller converts them to its form)."""
+    (the caller converts them to its form); now: the time, for
+    NumberOfDecreasesToday (None: the system clock's)."""
     name = record["name"]
+    pt = {}
+    if record.get("last_increase") is not None:
+        pt["LastIncreaseDateTime"] = record["last_increase"]
+    if record.get("last_decrease") is not None:
+        pt["LastDecreaseDateTime"] = record["last_decrease"]
+    pt["NumberOfDecreasesToday"] = decreases_today(
+        record, time.time() if now is None else now)
+    pt["ReadCapacityUnits"] = record["rcu"]
+    pt["WriteCapacityUnits"] = record["wcu"]
     order = record.get("attribute_order") or list(record["attributes"])
     desc = {
         "AttributeDefinitions": [{"AttributeName": n, "AttributeType": record["attributes"][n]}
@@ -137,11 +193,7 @@ def describe(record: dict, item_count: int, size_bytes: int, status: str = "ACTI
         "KeySchema": [{"AttributeName": n, "KeyType": t} for n, t in record["key_schema"]],
         "TableStatus": status,
         "CreationDateTime": record["created"],
-        "ProvisionedThroughput": {
-            "NumberOfDecreasesToday": 0,
-            "ReadCapacityUnits": record["rcu"],
-            "WriteCapacityUnits": record["wcu"],
-        },
+        "ProvisionedThroughput": pt,
         "TableSizeBytes": size_bytes,
         "ItemCount": item_count,
         "TableArn": table_arn(name),
@@ -155,4 +207,9 @@ def describe(record: dict, item_count: int, size_bytes: int, status: str = "ACTI
         }
     if record.get("table_class"):
         desc["TableClassSummary"] = {"TableClass": record["table_class"]}
+    max_read, max_write = (record.get("max_read_request_units"),
+                           record.get("max_write_request_units"))
+    if record["billing_mode"] == "PAY_PER_REQUEST" and (max_read or max_write):
+        desc["OnDemandThroughput"] = {"MaxReadRequestUnits": max_read or -1,
+                                      "MaxWriteRequestUnits": max_write or -1}
     return desc

@@ -119,19 +119,24 @@ class TableStore:
             part.written = 0
             self.on_write(part)
 
-    def write_many(self, ops: list[tuple[int, bytes, bytes | None]], sync=None) -> None:
+    def write_many(self, ops: list[tuple[int, bytes, bytes | None]], sync=None, *,
+                   want_old: bool = False):
         """Apply (hash, key, value or None) writes: all the writes to one
         partition in one atomic engine batch. Takes every stripe involved, in
         order, so no single-item read-modify-write interleaves. sync: the
-        engine's write_batch sync mode (None: the engine's own)."""
+        engine's write_batch sync mode (None: the engine's own). want_old:
+        return the values the writes replace (None: absent), read under the
+        same locks."""
         locks = [self.stripes[s] for s in sorted({op[0] & (_STRIPES - 1) for op in ops})]
         for lk in locks:
             lk.acquire()
         try:
+            olds = [self.get(h, k) for h, k, _ in ops] if want_old else None
             self.write_many_locked(ops, sync)
         finally:
             for lk in reversed(locks):
                 lk.release()
+        return olds
 
     def write_one_batch(self, ops: list[tuple[int, bytes, bytes | None]]) -> bool:
         """Apply ops as one atomic engine batch if they all belong to one
