@@ -5,7 +5,7 @@
     dyncore split DIR TABLE [--partition ID]
                                        split a partition now (the largest if no id)
     dyncore serve [--host H] [--port P] [--data-dir DIR | --temporary]
-                  [--sync commit|interval|none] [--log-level L]
+                  [--sync commit|interval|none] [--throttling on|off] [--log-level L]
                                        DynamoDB's HTTP endpoint (127.0.0.1:8000,
                                        ./dyncore-data by default; --port 0 picks one)
 
@@ -69,7 +69,7 @@ def _serve(args) -> int:
     logging.basicConfig(level=args.log_level.upper(),
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     path = tempfile.mkdtemp(prefix="dyncore-") if args.temporary else args.data_dir
-    db = Database(path, sync=args.sync)
+    db = Database(path, sync=args.sync, throttling=args.throttling == "on")
     app = App(db)
     sock = socket.socket(socket.AF_INET6 if ":" in args.host else socket.AF_INET)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -116,6 +116,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--temporary", action="store_true",
                    help="a fresh data directory, removed at exit")
     p.add_argument("--sync", choices=("commit", "interval", "none"), default="interval")
+    p.add_argument("--throttling", choices=("on", "off"), default="on",
+                   help="refuse requests over a table's provisioned capacity and over "
+                        "DynamoDB's per-partition-key ceilings (off: count units only)")
     p.add_argument("--log-level", default="info",
                    choices=("critical", "error", "warning", "info", "debug"))
     p.set_defaults(fn=_serve)

@@ -84,3 +84,18 @@ def test_boto3_retries_a_hot_key(port):
     assert seen["throttlingReasons"][0]["reason"] == "TableWriteKeyRangeThroughputExceeded"
     out = c.put_item(TableName="hot", Item=item)
     assert out["ResponseMetadata"]["HTTPStatusCode"] == 200
+
+
+def test_serve_with_throttling_off_counts_but_refuses_nothing():
+    p, port = start("--temporary", "--throttling", "off")
+    try:
+        c = client(port, retries={"total_max_attempts": 1})
+        c.create_table(TableName="off", KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+                       AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+                       ProvisionedThroughput={"ReadCapacityUnits": 1, "WriteCapacityUnits": 1})
+        for _ in range(2):   # 684 units against a bucket of 300
+            out = c.put_item(TableName="off", Item={"pk": {"S": "big"}, "d": {"S": "x" * 350_000}},
+                             ReturnConsumedCapacity="TOTAL")
+            assert out["ConsumedCapacity"]["CapacityUnits"] == 342.0
+    finally:
+        stop(p)
