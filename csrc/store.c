@@ -467,10 +467,10 @@ int dc_open(const char *dir, const dc_options *opt_in, dc_db **out, dc_error *er
   if (opt.level1_bytes < 4096) opt.level1_bytes = 4096;
   if (opt.target_file_bytes < 4096) opt.target_file_bytes = 4096;
   if (opt.sync_interval_ms < 1) opt.sync_interval_ms = 1;
-  if (opt.compression_level) {
-    if (!opt.zstd_library || dc_zstd_load(opt.zstd_library, NULL) != DC_OK)
-      opt.compression_level = 0;
-  }
+  /* zstd is loaded whenever a library is given, also with compression off:
+   * tables written earlier with compression must stay readable. */
+  if (!opt.zstd_library || dc_zstd_load(opt.zstd_library, NULL) != DC_OK)
+    opt.compression_level = 0;
 
   dc_db *db = calloc(1, sizeof *db);
   if (!db) return dc_err_set(err, DC_NOMEM, "open: out of memory");

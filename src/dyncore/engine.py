@@ -131,8 +131,11 @@ class Engine(_core.DB):
         }
         options = {k: v for k, v in options.items() if v is not None}
         self.sync = sync
-        self.zstd_library = zstd_library() if compression_level else None
-        self.compression = (f"zstd:{compression_level}" if self.zstd_library else "off")
+        # (given also with compression off, so that tables written earlier
+        # with compression stay readable)
+        self.zstd_library = zstd_library()
+        self.compression = (f"zstd:{compression_level}"
+                            if self.zstd_library and compression_level else "off")
         self._open(os.fspath(path), options, self.zstd_library)
 
     def stats(self) -> dict:

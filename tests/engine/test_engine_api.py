@@ -185,6 +185,23 @@ def test_compression_off_without_library(path, monkeypatch):
             assert e.stats()["compression_codec"] == "zstd:3"
 
 
+def test_compression_off_still_reads_compressed_tables(path):
+    if not zstd_library():
+        pytest.skip("no zstd here")
+    with Engine(path) as e:                       # zstd:3
+        for i in range(200):
+            e.put(b"k%04d" % i, b"v" * 3000)
+        e.flush()
+        assert e.stats()["compression_codec"] == "zstd:3"
+    with Engine(path, compression_level=0) as e:  # reads the zstd table, writes plain ones
+        assert e.stats()["compression_codec"] == "off"
+        assert all(e.get(b"k%04d" % i) == b"v" * 3000 for i in range(200))
+        e.put(b"new", b"w" * 3000)
+        e.flush()
+        e.compact()
+        assert e.get(b"k0007") == b"v" * 3000 and e.get(b"new") == b"w" * 3000
+
+
 def test_zstd_library_found():
     # The dev environment has backports.zstd (or Python 3.14's _zstd).
     assert zstd_library() is not None
