@@ -10,6 +10,9 @@ On-disk layout (DESIGN.md):
     <data>/catalog/                        table records (an engine, commit mode)
     <data>/txlog/                          transactions being committed (txn.py)
     <data>/tables/<table id>/p-<pid>/r-0/  one engine per partition
+    <data>/tables/<table id>/gsi-<index>/p-0/r-0/  one engine per global secondary
+                                           index (dyncore.table.index); lsi-<index>/
+                                           for a local one
 
 Opening removes what a crash can leave behind: table directories that no
 catalog record names and partition directories that their table's record no
@@ -32,6 +35,7 @@ from dyncore.errors import (ClosedError, ResourceInUseException,
 from dyncore.table import schema as _schema
 from dyncore.table.capacity import Capacity
 from dyncore.table.catalog import Catalog
+from dyncore.table.index import Index, Intents
 from dyncore.table.partition import HASH_SPACE, Partition, Router
 from dyncore.table.split import split as _split
 from dyncore.table.table import TableStore
@@ -50,6 +54,12 @@ def count_items(engine, start, end) -> tuple[int, int]:
     return n, size
 
 
+
+
+def _index_dir_name(index: str, record: dict | None = None) -> str:
+    """The directory of a secondary index under its table's (record: the
+    index's, for a local one)."""
+    return ("lsi-" if record and record.get("local") else "gsi-") + index
 
 
 def _default_cache_bytes() -> int:
@@ -71,7 +81,7 @@ class TableHandle:
     """An open table: its catalog record, key schema codec and store."""
 
     __slots__ = ("name", "record", "schema", "store", "pk", "sk", "key_names", "arn",
-                 "deleted", "capacity")
+                 "deleted", "capacity", "indexes")
 
     def __init__(self, record: dict, store: TableStore):
         self.name = record["name"]
@@ -85,6 +95,7 @@ class TableHandle:
         self.arn = _schema.table_arn(self.name)
         self.deleted = False
         self.capacity = None   # its Capacity meter (dyncore.table.capacity), set on open
+        self.indexes = {}      # index name -> dyncore.table.index.Index
 
 
 class Database:
@@ -95,11 +106,13 @@ class Database:
                  clock=SYSTEM, engine_options: dict | None = None,
                  ttl_delay_seconds: float = 0.0, ttl_sweep_interval: float | None = 1.0,
                  ttl_batch_items: int = 1000, ttl_update_cooldown: float = _TTL_COOLDOWN,
-                 throttling: bool = True, _temporary: bool = False):
+                 throttling: bool = True, item_collection_limit: int = 10 << 30,
+                 _temporary: bool = False):
         import dyncore.model  # noqa: F401  (registers the codec's classes)
         self.path = os.path.abspath(os.fspath(path))
         self.clock = clock
         self.throttling = bool(throttling)
+        self.item_collection_limit = int(item_collection_limit)
         self.split_bytes = int(split_bytes)
         self._engine_options = dict(engine_options or {})
         self._engine_options.setdefault("sync", sync)
@@ -121,6 +134,7 @@ class Database:
         self._lock = threading.RLock()
         self._tables: dict[str, TableHandle] = {}
         self._closed = False
+        self._index_jobs: set = set()   # backfill and index-deletion threads
         self._splits: queue.Queue = queue.Queue()
         self._split_pending: set = set()
         self._worker = None
@@ -129,8 +143,15 @@ class Database:
         self.txlog = TxnLog(os.path.join(self.path, "txlog"),
                             durable=self._engine_options.get("sync") != "none",
                             clock=clock.now)
+        self.intents = Intents(self.txlog.engine)
         try:
+            self.intents.recover(self._store_of)
             self.txlog.recover(self._store_of)
+        except BaseException:
+            self.close()
+            raise
+        try:
+            self._resume_index_jobs()
         except BaseException:
             self.close()
             raise
@@ -158,6 +179,8 @@ class Database:
         ttl = getattr(self, "ttl", None)
         if ttl is not None:
             ttl.stop()
+        for th in list(getattr(self, "_index_jobs", ())):
+            th.join()
         if self._worker is not None:
             self._splits.put(None)
             self._worker.join()
@@ -269,6 +292,8 @@ class Database:
                 shutil.rmtree(full, ignore_errors=True)
                 continue
             live = {f"p-{p[0]}" for p in record["partitions"]}
+            live |= {_index_dir_name(g["name"], g) for g in
+                     list(record.get("gsis") or ()) + list(record.get("lsis") or ())}
             for sub in os.listdir(full):
                 if sub not in live:
                     shutil.rmtree(os.path.join(full, sub), ignore_errors=True)
@@ -313,13 +338,178 @@ class Database:
         store = TableStore(record["name"], Router(parts),
                            check_every=max(min(self.split_bytes // 8, 16 << 20), 1024))
         handle = TableHandle(record, store)
+        try:
+            self._open_indexes(handle)
+        except BaseException:
+            self._close_store(store)
+            raise
         handle.capacity = Capacity(handle.arn, store.router, self.clock,
                                    enforce=self.throttling)
         handle.capacity.configure_from(record)
         store.on_write = lambda part, h=handle: self._on_write(h, part)
         return handle
 
+    def _open_indexes(self, handle: TableHandle) -> None:
+        """Open the stores of the table's global secondary indexes (one
+        partition each, under the table's directory; dyncore.table.index)."""
+        record = handle.record
+        indexes = {}
+        for g in list(record.get("lsis") or ()) + list(record.get("gsis") or ()):
+            if g.get("status") == "DELETING":
+                continue
+            path = os.path.join(self._table_dir(record), _index_dir_name(g["name"], g), "p-0")
+            part = Partition(0, 0, HASH_SPACE - 1,
+                             self._open_engine(os.path.join(path, "r-0")), path)
+            istore = TableStore(f"{record['name']}/index/{g['name']}", Router([part]))
+            indexes[g["name"]] = Index(g, record["attributes"], handle.key_names, istore,
+                                       record["name"])
+        handle.indexes = indexes
+        store = handle.store
+        store.table_id = record["id"]
+        store.intents = self.intents
+        store.indexes = tuple(indexes.values())
+        if record.get("lsis"):
+            store.collection_limit = self.item_collection_limit
+
+    # -- online index changes (UpdateTable GlobalSecondaryIndexUpdates) ----------------
+    #
+    # A new index is recorded CREATING, opened and added to the table's
+    # indexes at once (so every write from then on maintains it), then a
+    # background thread backfills it: for each base item, under the item's
+    # stripe lock, it reads the item as it is now and puts its entry. A
+    # write racing with the backfill either comes first (the backfill then
+    # rewrites the same entry) or after (it replaces the entry as usual), so
+    # the index ends equal to the table. The record turns ACTIVE when the
+    # pass ends. A backfill cut short by close or a crash starts over at
+    # open: its entries are already right, so the second pass only repeats
+    # work. A deleted index is recorded DELETING and dropped from the
+    # table's indexes at once (writes in flight drain through the stripes),
+    # then a thread closes and removes its store and its record entry; one
+    # left DELETING by a crash is finished at open.
+
+    def _resume_index_jobs(self) -> None:
+        for record in self.catalog.records():
+            for g in record.get("gsis") or ():
+                if g.get("status") in ("CREATING", "DELETING"):
+                    t = self.table(record["name"])
+                    if g["status"] == "CREATING":
+                        self._start_job(self._backfill, t, g["name"])
+                    else:
+                        self._start_job(self._drop_index, t, g["name"])
+
+    def _start_job(self, fn, *args) -> None:
+        def run():
+            try:
+                fn(*args)
+            except Exception as e:  # noqa: BLE001 - the job resumes at the next open
+                if not self._closed:
+                    _log.warning("index job %s%r failed: %r", fn.__name__, args[1:], e)
+            finally:
+                self._index_jobs.discard(th)
+        th = threading.Thread(target=run, name="dyncore-index", daemon=True)
+        self._index_jobs.add(th)
+        th.start()
+
+    def add_index(self, name: str, definition: dict, attributes: dict) -> None:
+        """Start creating global secondary index `definition` (an index
+        record of schema.check_gsis, checked) on table `name`; attributes:
+        the table's attribute types with the new index's keys."""
+        with self._lock:
+            t = self.table(name)
+            record = dict(t.record)
+            record["attributes"] = dict(attributes)
+            order = list(record.get("attribute_order") or record["attributes"])
+            record["attribute_order"] = order + [a for a in attributes if a not in order]
+            g = dict(definition, status="CREATING")
+            record["gsis"] = list(record.get("gsis") or ()) + [g]
+            path = os.path.join(self._table_dir(record), _index_dir_name(g["name"]))
+            shutil.rmtree(path, ignore_errors=True)
+            self.catalog.put(record)
+            t.record = record
+            self._add_open_index(t, g)
+        self._start_job(self._backfill, t, g["name"])
+
+    def _add_open_index(self, t: TableHandle, g: dict) -> None:
+        record = t.record
+        path = os.path.join(self._table_dir(record), _index_dir_name(g["name"]), "p-0")
+        part = Partition(0, 0, HASH_SPACE - 1,
+                         self._open_engine(os.path.join(path, "r-0")), path)
+        istore = TableStore(f"{record['name']}/index/{g['name']}", Router([part]))
+        idx = Index(g, record["attributes"], t.key_names, istore, record["name"])
+        t.indexes = dict(t.indexes, **{g["name"]: idx})
+        t.store.table_id = record["id"]
+        t.store.intents = self.intents
+        t.store.indexes = t.store.indexes + (idx,)
+
+    def _backfill(self, t: TableHandle, index: str, batch: int = 256) -> None:
+        idx = t.indexes[index]
+        store = t.store
+        for lk in store.stripes:   # writes that did not see the index yet finish first
+            with lk:
+                pass
+        start = None
+        while True:
+            if self._closed or t.deleted:
+                return
+            keys = []
+            for k, _ in store.range(start, None):
+                keys.append(k)
+                if len(keys) >= batch:
+                    break
+            for k in keys:
+                h = int.from_bytes(k[:8], "big")
+                with store.stripe(h):
+                    if self._closed or t.deleted:
+                        return
+                    raw = store._get(h, k)
+                    item = None if raw is None else _core.decode_item(raw, _core.FORM_CLIENT)
+                    e = idx.entry(item, raw, k)
+                    if e is not None:
+                        idx.store._write(*e)
+            if len(keys) < batch:
+                break
+            start = keys[-1] + b"\x00"
+
+        def done(r):
+            r["gsis"] = [{k: v for k, v in g.items() if k != "status"}
+                         if g["name"] == index else g for g in r["gsis"]]
+        with self._lock:
+            if not self._closed and not t.deleted:
+                self.update_record(t.name, done)
+                idx.backfilling = False
+
+    def drop_index(self, name: str, index: str) -> None:
+        """Start deleting global secondary index `index` of table `name`."""
+        with self._lock:
+            t = self.table(name)
+
+            def mark(r):
+                r["gsis"] = [dict(g, status="DELETING") if g["name"] == index else g
+                             for g in r["gsis"]]
+            self.update_record(name, mark)
+        self._start_job(self._drop_index, t, index)
+
+    def _drop_index(self, t: TableHandle, index: str) -> None:
+        idx = t.indexes.get(index)
+        if idx is not None:
+            t.store.indexes = tuple(i for i in t.store.indexes if i is not idx)
+            t.indexes = {k: v for k, v in t.indexes.items() if k != index}
+            for lk in t.store.stripes:   # writes that still saw the index drain
+                with lk:
+                    pass
+            self._close_store(idx.store)
+        shutil.rmtree(os.path.join(self._table_dir(t.record), _index_dir_name(index)),
+                      ignore_errors=True)
+
+        def gone(r):
+            r["gsis"] = [g for g in r["gsis"] if g["name"] != index]
+        with self._lock:
+            if not self._closed and not t.deleted:
+                self.update_record(t.name, gone)
+
     def _close_store(self, store: TableStore) -> None:
+        for idx in store.indexes:
+            self._close_store(idx.store)
         store.router.close()
         for p in store.router.parts:
             try:
@@ -342,12 +532,16 @@ class Database:
             self.catalog.put(record)
             handle = self._open_table(record)
             self._tables[name] = handle
-            return _schema.describe(record, 0, 0)
+            return _schema.describe(record, 0, 0, index_counts={})
+
+    def _index_counts(self, t: TableHandle) -> dict:
+        return {name: idx.store.count(count_items) for name, idx in t.indexes.items()}
 
     def describe_table(self, name: str) -> dict:
         t = self.table(name)
         items, size = t.store.count(count_items)
-        return _schema.describe(t.record, items, size, now=self.clock.now())
+        return _schema.describe(t.record, items, size, now=self.clock.now(),
+                                index_counts=self._index_counts(t))
 
     def list_tables(self) -> list[str]:
         self._check_open()
@@ -361,7 +555,8 @@ class Database:
                     f"Resource cannot be deleted as it is currently protected against "
                     f"deletion. Disable deletion protection first.")  # [verify]
             items, size = t.store.count(count_items)
-            desc = _schema.describe(t.record, items, size, status="DELETING")
+            desc = _schema.describe(t.record, items, size, status="DELETING",
+                                    index_counts=self._index_counts(t))
             self.catalog.delete(name)
             self._tables.pop(name, None)
             t.deleted = True
@@ -496,7 +691,9 @@ def open(path, **options) -> Database:  # noqa: A001 - dyncore.open, as the issu
     setting may change again; 3600 as in DynamoDB); throttling (True: refuse
     requests past a table's provisioned throughput, its OnDemandThroughput
     maximum or a partition key's 3,000 read / 1,000 write units a second, as
-    DynamoDB does; False: only count units)."""
+    DynamoDB does; False: only count units); item_collection_limit (bytes an
+    item collection of a table with local secondary indexes may hold; 10
+    GiB as in DynamoDB)."""
     return Database(path, **options)
 
 

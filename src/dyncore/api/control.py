@@ -88,7 +88,7 @@ def _check_decrease(rec: dict, now: float) -> None:
 
 def update_table(db, p: dict, form: int) -> dict:
     name = p["TableName"]
-    for member in ("GlobalSecondaryIndexUpdates", "StreamSpecification", "SSESpecification",
+    for member in ("StreamSpecification", "SSESpecification",
                    "ReplicaUpdates", "WarmThroughput"):
         if p.get(member):
             raise ValidationException(f"dyncore does not support {member} in UpdateTable yet")
@@ -96,6 +96,11 @@ def update_table(db, p: dict, form: int) -> dict:
                            "DeletionProtectionEnabled", "AttributeDefinitions",
                            "OnDemandThroughput")
                if p.get(m) is not None]
+    if p.get("GlobalSecondaryIndexUpdates"):
+        _gsi_updates(db, p)
+        if not [c for c in changes if c != "AttributeDefinitions"]:
+            return {"TableDescription": _times(db.describe_table(name), form)}
+        changes = [c for c in changes if c != "AttributeDefinitions"]
     if not changes:
         raise ValidationException(
             "At least one of ProvisionedThroughput, BillingMode, UpdateStreamEnabled, "
@@ -173,6 +178,77 @@ def update_table(db, p: dict, form: int) -> dict:
 
     db.update_record(name, change)
     return {"TableDescription": _times(db.describe_table(name), form)}
+
+
+def _gsi_updates(db, p: dict) -> None:
+    """UpdateTable's GlobalSecondaryIndexUpdates: Create (backfilled in the
+    background: Database.add_index), Delete (Database.drop_index), Update
+    (the index's provisioned throughput)."""
+    name = p["TableName"]
+    t = db.table(name)
+    rec = t.record
+    updates = p["GlobalSecondaryIndexUpdates"]
+    online = [u for u in updates if u.get("Create") or u.get("Delete")]
+    if len(online) > 1:
+        raise LimitExceededException(   # [verify]
+            "Subscriber limit exceeded: Only 1 online index can be created or deleted "
+            "simultaneously per table")
+    gsis = rec.get("gsis") or []
+    by_name = {g["name"]: g for g in gsis}
+    for u in updates:
+        target = u.get("Create") or u.get("Delete") or u.get("Update") or {}
+        busy = [g["name"] for g in gsis if g.get("status") in ("CREATING", "DELETING")]
+        if (u.get("Create") or u.get("Delete")) and busy:
+            raise LimitExceededException(   # [verify]
+                "Subscriber limit exceeded: Only 1 online index can be created or deleted "
+                "simultaneously per table")
+        iname = target.get("IndexName")
+        if u.get("Create"):
+            if iname in by_name or iname in {x["name"] for x in rec.get("lsis") or ()}:
+                raise ValidationException(   # [verify]
+                    f"One or more parameter values were invalid: Index already exists: {iname}")
+            if len(gsis) >= _schema.MAX_GSIS:
+                raise LimitExceededException(   # [verify]
+                    "Subscriber limit exceeded: The number of global secondary indexes for "
+                    f"table {name} exceeds the limit of {_schema.MAX_GSIS}")
+            attributes = dict(rec["attributes"])
+            for d in p.get("AttributeDefinitions") or ():
+                attributes[d["AttributeName"]] = d["AttributeType"]
+            table_keys = rec["key_schema"]
+            [g] = _schema.check_gsis([u["Create"]], list(attributes), table_keys,
+                                     rec["billing_mode"])
+            projected = {a for x in gsis + list(rec.get("lsis") or ())
+                         for a in x.get("non_key_given") or ()}
+            if len(projected | set(g["non_key_given"])) > _schema.MAX_PROJECTED:
+                raise ValidationException(   # [verify]
+                    "One or more parameter values were invalid: The number of attributes in "
+                    "key schema and projection of all indexes together exceeds the limit of "
+                    f"{_schema.MAX_PROJECTED}")
+            for k, _ in g["key_schema"]:
+                if k not in attributes:
+                    raise ValidationException(
+                        "One or more parameter values were invalid: Some index key attributes "
+                        "are not defined in AttributeDefinitions.")
+            db.add_index(name, g, attributes)
+        else:
+            if iname not in by_name or by_name[iname].get("status") == "DELETING":
+                raise ResourceNotFoundException(   # [verify]
+                    f"Requested resource not found: Index: {iname} not found")
+            if u.get("Delete"):
+                db.drop_index(name, iname)
+            else:
+                pt = u["Update"].get("ProvisionedThroughput") or {}
+                if rec["billing_mode"] == "PAY_PER_REQUEST":
+                    raise ValidationException(   # [verify]
+                        "One or more parameter values were invalid: ProvisionedThroughput "
+                        f"should not be specified for index: {iname} when BillingMode is "
+                        "PAY_PER_REQUEST")
+
+                def change(r, iname=iname, pt=pt):
+                    r["gsis"] = [dict(g, rcu=int(pt["ReadCapacityUnits"]),
+                                      wcu=int(pt["WriteCapacityUnits"]))
+                                 if g["name"] == iname else g for g in r["gsis"]]
+                db.update_record(name, change)
 
 
 def delete_table(db, p: dict, form: int) -> dict:

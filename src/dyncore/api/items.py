@@ -90,8 +90,41 @@ def _write_response(p: dict, t, all_old: bool, old, new_size: int, form: int) ->
         out["Attributes"] = _decode(old, form)
     if wanted(p):
         out["ConsumedCapacity"] = consumed(
-            p, t.name, write_units(max(new_size, _size(old))), WRITE)
+            p, t.name, write_units(max(new_size, _size(old))), WRITE, _index_units(t))
+    if t.store.collection_limit is not None:
+        m = _collection_metrics(t, p, (p.get("Item") or p.get("Key") or {}).get(t.pk))
+        if m is not None:
+            out["ItemCollectionMetrics"] = m
     return out
+
+
+def _index_units(t) -> dict | None:
+    """ConsumedCapacity's index groups for the write this thread just made."""
+    if not t.indexes:
+        return None
+    out: dict = {}
+    local = {name for name, idx in t.indexes.items() if idx.local}
+    for name, units in t.store.index_units().items():
+        group = "LocalSecondaryIndexes" if name in local else "GlobalSecondaryIndexes"
+        out.setdefault(group, {})[name] = units
+    return out
+
+
+def _size_range(size: int) -> list:
+    """SizeEstimateRangeGB of an item collection of `size` bytes."""
+    lo = float(size >> 30)
+    return [lo, lo + 1.0]
+
+
+def _collection_metrics(t, p: dict, pk_value, i: int = 0) -> dict | None:
+    """ItemCollectionMetrics of the i-th item this thread just wrote to
+    table t (local secondary indexes only, ReturnItemCollectionMetrics SIZE)."""
+    if p.get("ReturnItemCollectionMetrics") != "SIZE" or t.store.collection_limit is None:
+        return None
+    sizes = t.store.collection_sizes()
+    if i >= len(sizes) or sizes[i] is None:
+        return None
+    return {"ItemCollectionKey": {t.pk: pk_value}, "SizeEstimateRangeGB": _size_range(sizes[i])}
 
 
 def condition_failed(p: dict, old: bytes | None, form: int) -> ConditionalCheckFailedException:
@@ -248,7 +281,12 @@ def update_item(db, p: dict, form: int, plan=None) -> dict:
             out["Attributes"] = _from_client(attrs, form)
     if wanted(p):
         out["ConsumedCapacity"] = consumed(
-            p, t.name, write_units(max(_item_size(value), _size(old))), WRITE)
+            p, t.name, write_units(max(_item_size(value), _size(old))), WRITE,
+            _index_units(t))
+    if t.store.collection_limit is not None:
+        m = _collection_metrics(t, p, p["Key"].get(t.pk))
+        if m is not None:
+            out["ItemCollectionMetrics"] = m
     return out
 
 
@@ -317,7 +355,9 @@ def _select(p: dict, index: bool, projection) -> str:
     given = ("ProjectionExpression" if p.get("ProjectionExpression") is not None
              else "AttributesToGet" if p.get("AttributesToGet") is not None else None)
     if select is None:
-        return "SPECIFIC_ATTRIBUTES" if given else "ALL_ATTRIBUTES"
+        if given:
+            return "SPECIFIC_ATTRIBUTES"
+        return "ALL_PROJECTED_ATTRIBUTES" if index else "ALL_ATTRIBUTES"
     if given and select != "SPECIFIC_ATTRIBUTES":
         what = "only the Count" if select == "COUNT" else select
         raise ValidationException(f"Cannot specify the {given} when choosing to get {what}")
@@ -332,7 +372,7 @@ def _select(p: dict, index: bool, projection) -> str:
 
 
 def _page(t, rng: KeyRange, reverse: bool, limit: int | None, form: int, select: str,
-          p: dict, plan, h: int | None = None) -> dict:
+          p: dict, plan, h: int | None = None, idx=None) -> dict:
     """Read one page: at most `limit` items and about 1 MB, read before the
     filter (as DynamoDB counts them); Count is what passed the filter,
     ScannedCount what was read. The page's read units (its items' sizes
@@ -346,11 +386,19 @@ def _page(t, rng: KeyRange, reverse: bool, limit: int | None, form: int, select:
     flt, projection = plan.filter, plan.projection
     plain = flt is None and projection is None
     first = None
+    fetch = idx is not None and idx.local and _fetches(idx, select, plan)
+    fetched = 0.0
+    consistent = bool(p.get("ConsistentRead"))
     for k, v in t.store.range(rng.start, rng.end, reverse):
         if first is None:
             first = k
         scanned += 1
         read += _item_size(v)
+        entry = v
+        if fetch:   # the item from the table, each read costing its own units
+            bh, bkey = t.base.schema.encode_key(idx.base_key_of(v), _CLIENT)
+            v = t.base.store.get(bh, bkey) or v
+            fetched += read_units(_item_size(v), consistent)
         if plain:
             count += 1
             if not count_only:
@@ -362,12 +410,16 @@ def _page(t, rng: KeyRange, reverse: bool, limit: int | None, form: int, select:
                 if not count_only:
                     if projection is not None:
                         item = project(item, projection.paths)
+                    elif fetch and select == "ALL_PROJECTED_ATTRIBUTES":
+                        item = {a: x for a, x in item.items() if idx.projects(a)}
                     items.append(_from_client(item, form))
         if (limit is not None and scanned >= limit) or read >= PAGE_BYTES:
-            last = v
+            last = entry
             break
-    units = read_units(read, bool(p.get("ConsistentRead")))
-    if h is not None:
+    units = read_units(read, consistent) + fetched
+    if idx is not None:
+        t.capacity.read_range(None, units)   # (an index has no meter of its own yet)
+    elif h is not None:
         t.capacity.read(h, units)
     else:
         at = first if first is not None else rng.start
@@ -378,16 +430,133 @@ def _page(t, rng: KeyRange, reverse: bool, limit: int | None, form: int, select:
     out["Count"] = count
     out["ScannedCount"] = scanned
     if last is not None:
-        out["LastEvaluatedKey"] = t.schema.item_key(last, form)
+        out["LastEvaluatedKey"] = (t.schema.item_key(last, form) if idx is None
+                                   else idx.last_key(last, form))
     if wanted(p):
-        out["ConsumedCapacity"] = consumed(p, t.name, units, READ)
+        if idx is None:
+            out["ConsumedCapacity"] = consumed(p, t.name, units, READ)
+        else:
+            group = "LocalSecondaryIndexes" if idx.local else "GlobalSecondaryIndexes"
+            out["ConsumedCapacity"] = consumed(p, t.name, 0.0, READ, {group: {idx.name: units}})
     return out
 
 
-def _index(t, p: dict) -> None:
+def _fetches(idx, select: str, plan) -> bool:
+    """A Query or Scan of local index idx needs attributes it does not
+    project (DynamoDB then reads them from the table)."""
+    if idx.attrs is None or select == "COUNT":
+        return False
+    if select == "ALL_ATTRIBUTES":
+        return True
+    if plan.projection is not None and any(
+            not idx.projects(path.elements[0]) for path in plan.projection.paths):
+        return True
+    if plan.filter is not None:
+        return True   # (a filter may name any attribute)
+    return False
+
+
+def _index(t, p: dict, plan):
+    """The global secondary index a Query or Scan names (None: the table),
+    with DynamoDB's checks of what may be read from it."""
     name = p.get("IndexName")
-    if name is not None:
+    if name is None:
+        return None
+    idx = t.indexes.get(name)
+    if idx is None:
         raise ValidationException(f"The table does not have the specified index: {name}")
+    if idx.local:
+        return idx   # (a local index reads what it does not project from the table)
+    if p.get("ConsistentRead"):
+        raise ValidationException(
+            "Consistent reads are not supported on global secondary indexes")
+    if idx.backfilling:
+        raise ValidationException(
+            f"Cannot read from backfilling global secondary index: {name}")
+    if idx.attrs is not None:
+        if p.get("Select") == "ALL_ATTRIBUTES":
+            raise ValidationException(
+                "One or more parameter values were invalid: Select type ALL_ATTRIBUTES is "
+                f"not supported for global secondary index {name} because its projection "
+                "type is not ALL")
+        if plan.projection is not None:
+            missing = []
+            for path in plan.projection.paths:
+                top = path.elements[0]
+                if not idx.projects(top) and top not in missing:
+                    missing.append(top)
+            if missing:
+                raise ValidationException(
+                    f"One or more parameter values were invalid: Global secondary index "
+                    f"{name} does not project [{', '.join(missing)}]")
+    return idx
+
+
+class _IndexView:
+    """A global secondary index seen as Query and Scan see a table."""
+
+    __slots__ = ("idx", "name", "store", "capacity", "schema", "pk", "sk", "key_names",
+                 "base")
+
+    def __init__(self, t, idx):
+        self.idx = idx
+        self.base = t
+        self.name = t.name
+        self.store = idx.store
+        self.capacity = t.capacity
+        self.schema = idx.schema
+        self.pk, self.sk = idx.pk, idx.sk
+        self.key_names = idx.key_names
+
+
+def _index_key_range(idx, pk_value, sk_op, sk_values, form: int) -> KeyRange:
+    """key_range on an index (sort key components escaped: see
+    dyncore.table.index)."""
+    prefix = idx.key_prefix(pk_value, form)
+    start, end = prefix, _successor(prefix)
+    if sk_op is None:
+        return KeyRange(start, end)
+    if sk_op == "begins_with":
+        if idx.sk_type == "N":
+            raise ValidationException(
+                "Invalid KeyConditionExpression: Incorrect operand type for operator or "
+                "function; operator or function: begins_with, operand type: N")
+        b = prefix + idx.sk_bytes(sk_values[0], form, terminated=False)
+        return KeyRange(b, _successor(b) or end)
+    enc = [prefix + idx.sk_bytes(v, form) for v in sk_values]
+    after = [_successor(e) or end for e in enc]
+    if sk_op == "=":
+        return KeyRange(enc[0], after[0])
+    if sk_op == "<":
+        return KeyRange(start, enc[0])
+    if sk_op == "<=":
+        return KeyRange(start, after[0])
+    if sk_op == ">":
+        return KeyRange(after[0], end)
+    if sk_op == ">=":
+        return KeyRange(enc[0], end)
+    if sk_op == "BETWEEN":
+        return KeyRange(enc[0], after[1])
+    raise ValidationException("Query key condition not supported")
+
+
+def _index_start_key(t, idx, p: dict, form: int) -> bytes | None:
+    """An index's ExclusiveStartKey (index keys and base keys) as an entry key."""
+    esk = p.get("ExclusiveStartKey")
+    if esk is None:
+        return None
+    try:
+        names = set(t.key_names) | set(idx.key_names)
+        if set(esk) != names:
+            raise ValidationException(
+                "The provided key element does not match the schema")   # [verify]
+        _, base = t.schema.encode_key({k: esk[k] for k in t.key_names}, form)
+        key = idx.key_prefix(esk[idx.pk], form)
+        if idx.sk is not None:
+            key += idx.sk_bytes(esk[idx.sk], form)
+        return key + base[8:]
+    except ValidationException as e:
+        raise ValidationException(f"The provided starting key is invalid: {e.message}") from None
 
 
 def _start_key(t, p: dict, form: int) -> bytes | None:
@@ -414,7 +583,9 @@ def _query_filter_keys(t, p: dict, plan) -> None:
 def query(db, p: dict, form: int) -> dict:
     plan = exprs.plan("Query", p, form)
     t = db.table(p["TableName"])
-    _index(t, p)
+    idx = _index(t, p, plan)
+    if idx is not None:
+        return _query_index(t, idx, p, plan, form)
     select = _select(p, False, plan.projection)
     pk_value, sk_op, sk_values = key_condition_of(t, p, plan.key_condition)
     # expression values are in client form, KeyConditions' in the request's
@@ -439,11 +610,35 @@ def query(db, p: dict, form: int) -> dict:
     return _page(t, rng, reverse, _limit(p), form, select, p, plan, h)
 
 
+def _query_index(t, idx, p: dict, plan, form: int) -> dict:
+    view = _IndexView(t, idx)
+    select = _select(p, True, plan.projection)
+    pk_value, sk_op, sk_values = key_condition_of(view, p, plan.key_condition)
+    vform = form if plan.key_condition is None else _CLIENT
+    _query_filter_keys(view, p, plan)
+    rng = _index_key_range(idx, pk_value, sk_op, sk_values, vform)
+    reverse = p.get("ScanIndexForward") is False
+    start = _index_start_key(t, idx, p, form)
+    if start is not None:
+        prefix = idx.key_prefix(pk_value, vform)
+        if not start.startswith(prefix):
+            raise ValidationException(
+                "The provided starting key is outside query boundaries based on "
+                "provided conditions")
+        if reverse:
+            rng = KeyRange(rng.start, min(rng.end, start) if rng.end is not None else start)
+        else:
+            rng = KeyRange(max(rng.start, start + b"\x00"), rng.end)
+    if rng.end is not None and rng.start >= rng.end:
+        rng = KeyRange(rng.start, rng.start)
+    return _page(view, rng, reverse, _limit(p), form, select, p, plan, idx=idx)
+
+
 def scan(db, p: dict, form: int) -> dict:
     plan = exprs.plan("Scan", p, form)
     t = db.table(p["TableName"])
-    _index(t, p)
-    select = _select(p, False, plan.projection)
+    idx = _index(t, p, plan)
+    select = _select(p, idx is not None, plan.projection)
     seg, total = p.get("Segment"), p.get("TotalSegments")
     if seg is not None and total is None:
         raise ValidationException(
@@ -462,7 +657,7 @@ def scan(db, p: dict, form: int) -> dict:
         lo, hi = segment_range(seg, total)
         start = hash_bytes(lo) if lo else None
         end = hash_bytes(hi + 1) if hi + 1 < (1 << 64) else None
-    esk = _start_key(t, p, form)
+    esk = _start_key(t, p, form) if idx is None else _index_start_key(t, idx, p, form)
     if esk is not None:
         if total is not None and total > 1:
             h = int.from_bytes(esk[:8], "big")
@@ -470,6 +665,9 @@ def scan(db, p: dict, form: int) -> dict:
                 raise ValidationException(
                     "The provided Exclusive start key does not map to the provided segment")
         start = esk + b"\x00"
+    if idx is not None:
+        return _page(_IndexView(t, idx), KeyRange(start, end), False, _limit(p), form,
+                     select, p, plan, idx=idx)
     return _page(t, KeyRange(start, end), False, _limit(p), form, select, p, plan)
 
 
@@ -580,6 +778,7 @@ def batch_write_item(db, p: dict, form: int) -> dict:
         raise throttled
     want = wanted(p)
     capacity = {}
+    collections = {}
     for t, keep in admitted:
         if not keep:
             continue
@@ -591,9 +790,24 @@ def batch_write_item(db, p: dict, form: int) -> dict:
                 _charge_rest(t.capacity, op[0], units, exact)
                 units = exact
             total += units
-        capacity[t.name] = total
+        capacity[t.name] = (total, _index_units(t) if want else None)
+        if t.store.collection_limit is not None and \
+                p.get("ReturnItemCollectionMetrics") == "SIZE":
+            metrics = []
+            by_key = {op[1]: req for pt, ops, _, reqs in plan if pt is t
+                      for op, req in zip(ops, reqs)}
+            for i, (op, _) in enumerate(keep):
+                req = by_key[op[1]]
+                put = req.get("PutRequest")
+                target = put["Item"] if put is not None else req["DeleteRequest"]["Key"]
+                m = _collection_metrics(t, p, target[t.pk], i)
+                if m is not None:
+                    metrics.append(m)
+            collections[t.name] = metrics
     out = {"UnprocessedItems": unprocessed}
+    if collections:
+        out["ItemCollectionMetrics"] = collections
     if want:
-        out["ConsumedCapacity"] = [consumed(p, name, units, WRITE)
-                                   for name, units in capacity.items()]
+        out["ConsumedCapacity"] = [consumed(p, name, units, WRITE, indexes)
+                                   for name, (units, indexes) in capacity.items()]
     return out

@@ -17,6 +17,10 @@ Capacity (absent in older records: read with .get): max_read_request_units,
   last_increase, last_decrease (epoch s of the last provisioned throughput
   increase / decrease), decreases [UTC day number, decreases that day],
   ppr_switches [epoch s of each switch to PAY_PER_REQUEST in the last 24 h].
+Global secondary indexes (absent in older records): gsis [{name, key_schema,
+  projection, non_key, non_key_given, rcu, wcu, status (CREATING, DELETING;
+  absent: ACTIVE)}] (check_gsis); local ones: lsis [the same, local true]
+  (check_lsis).
 """
 from __future__ import annotations
 
@@ -25,8 +29,8 @@ import uuid
 
 from dyncore.errors import ValidationException
 
-__all__ = ["record_from_create", "describe", "key_names", "ARN_PREFIX", "table_arn",
-           "on_demand_throughput", "decreases_today"]
+__all__ = ["record_from_create", "describe", "check_gsis", "describe_gsis", "key_names",
+           "ARN_PREFIX", "table_arn", "on_demand_throughput", "decreases_today"]
 
 ARN_PREFIX = "arn:aws:dynamodb:local:000000000000:table/"
 _INVALID = "One or more parameter values were invalid: "
@@ -127,13 +131,21 @@ def record_from_create(params: dict, now: float) -> dict:
         raise ValidationException(
             _INVALID + f"Duplicate AttributeName in AttributeDefinitions: {dup}")  # [verify]
     key_schema = check_key_schema(params["KeySchema"], defined)
-    for member in ("LocalSecondaryIndexes", "GlobalSecondaryIndexes"):
-        if params.get(member):
-            raise ValidationException(f"{member} are not supported yet by dyncore")
-    if len(key_schema) != len(defs):
+    lsis = check_lsis(params.get("LocalSecondaryIndexes") or [], defined, key_schema)
+    gsis = check_gsis(params.get("GlobalSecondaryIndexes") or [], defined, key_schema, mode,
+                      taken={x["name"] for x in lsis},
+                      projected={a for x in lsis for a in x["non_key_given"]})
+    used = [k for k, _ in key_schema]
+    for g in lsis + gsis:
+        used += [k for k, _ in g["key_schema"] if k not in used]
+    if not gsis and not lsis and len(key_schema) != len(defs):
         raise ValidationException(
             _INVALID + "Number of attributes in KeySchema does not exactly match number of "
             "attributes defined in AttributeDefinitions")
+    if (gsis or lsis) and len(used) != len(defs):
+        raise ValidationException(
+            _INVALID + "Some AttributeDefinitions are not used. AttributeDefinitions: "
+            f"[{', '.join(defined)}], keys used: [{', '.join(used)}]")
     spec = params.get("StreamSpecification")
     if spec and spec.get("StreamEnabled"):
         raise ValidationException("StreamSpecification is not supported yet by dyncore")
@@ -158,7 +170,122 @@ def record_from_create(params: dict, now: float) -> dict:
         "max_write_request_units": odt.get("max_write_request_units"),
         "partitions": [],
         "next_partition": 0,
+        "gsis": gsis,
+        "lsis": lsis,
     }
+
+
+MAX_GSIS = 20
+MAX_PROJECTED = 100
+
+
+MAX_LSIS = 5
+
+
+def check_lsis(lsis: list, defined: list[str], table_keys: list) -> list[dict]:
+    """DynamoDB's checks of CreateTable's LocalSecondaryIndexes; returns
+    their records (as check_gsis, without throughput)."""
+    if not lsis:
+        return []
+    if len(table_keys) < 2:
+        raise ValidationException(
+            _INVALID + "Table KeySchema does not have a range key, which is required when "
+            "specifying a LocalSecondaryIndex")
+    if len(lsis) > MAX_LSIS:
+        raise ValidationException(
+            _INVALID + f"Number of LocalSecondaryIndexes exceeds per-table limit of {MAX_LSIS}")
+    out = check_gsis(lsis, defined, table_keys, "PAY_PER_REQUEST")
+    for x in out:
+        if len(x["key_schema"]) < 2:
+            raise ValidationException(
+                _INVALID + f"Index KeySchema does not have a range key for index: {x['name']}")
+        if x["key_schema"][0][0] != table_keys[0][0]:
+            raise ValidationException(
+                _INVALID + "Index KeySchema does not have the same leading hash key as table "
+                f"KeySchema for index: {x['name']}. index hash key: {x['key_schema'][0][0]}, "
+                f"table hash key: {table_keys[0][0]}")
+        x["local"] = True
+    return out
+
+
+def check_gsis(gsis: list, defined: list[str], table_keys: list, mode: str,
+               taken=(), projected=()) -> list[dict]:
+    """DynamoDB's checks of CreateTable's GlobalSecondaryIndexes (the shape
+    is already checked); returns the indexes' catalog records:
+    {name, key_schema [[name, HASH|RANGE]], projection ALL|KEYS_ONLY|INCLUDE,
+    non_key [names], rcu, wcu, created}."""
+    if len(gsis) > MAX_GSIS:
+        raise ValidationException(   # [verify]
+            _INVALID + f"GlobalSecondaryIndex count exceeds the per-table limit of {MAX_GSIS}")
+    out = []
+    names = set(taken)
+    projected = set(projected)
+    for g in gsis:
+        name = g["IndexName"]
+        if name in names:
+            raise ValidationException(_INVALID + f"Duplicate index name: {name}")
+        names.add(name)
+        ks = check_key_schema(g["KeySchema"], defined)
+        proj = g["Projection"]
+        ptype = proj.get("ProjectionType") or "ALL"
+        nka = proj.get("NonKeyAttributes")
+        if ptype == "INCLUDE":
+            if not nka:
+                raise ValidationException(
+                    _INVALID + "ProjectionType is INCLUDE, but NonKeyAttributes is not "
+                    "specified")
+        elif nka is not None:
+            raise ValidationException(
+                _INVALID + f"ProjectionType is {ptype}, but NonKeyAttributes is specified")
+        projected.update(nka or ())
+        if len(projected) > MAX_PROJECTED:
+            raise ValidationException(   # [verify]
+                _INVALID + "The number of attributes in key schema and projection of all "
+                f"indexes together exceeds the limit of {MAX_PROJECTED}")
+        pt = g.get("ProvisionedThroughput")
+        if mode == "PAY_PER_REQUEST":
+            if pt:
+                raise ValidationException(   # [verify]
+                    _INVALID + "ProvisionedThroughput should not be specified for index: "
+                    f"{name} when BillingMode is PAY_PER_REQUEST")
+            rcu = wcu = 0
+        else:
+            if not pt:
+                raise ValidationException(
+                    _INVALID + f"ProvisionedThroughput must be specified for index: {name}")
+            rcu, wcu = int(pt["ReadCapacityUnits"]), int(pt["WriteCapacityUnits"])
+        keys = {k for k, _ in ks} | {k for k, _ in table_keys}
+        out.append({"name": name, "key_schema": ks, "projection": ptype,
+                    "non_key": [a for a in (nka or ()) if a not in keys],
+                    "non_key_given": list(nka or ()), "rcu": rcu, "wcu": wcu})
+    return out
+
+
+def describe_gsis(record: dict, counts: dict, member: str = "gsis") -> list[dict]:
+    """GlobalSecondaryIndexes of DescribeTable (member "lsis": the
+    LocalSecondaryIndexes' fields); counts: {index name: (items, bytes)}."""
+    out = []
+    for g in record.get(member) or ():
+        items, size = counts.get(g["name"], (0, 0))
+        proj = {"ProjectionType": g["projection"]}
+        if g["projection"] == "INCLUDE":
+            proj["NonKeyAttributes"] = list(g["non_key_given"])
+        d = {
+            "IndexName": g["name"],
+            "KeySchema": [{"AttributeName": n, "KeyType": t} for n, t in g["key_schema"]],
+            "Projection": proj,
+            "IndexStatus": g.get("status", "ACTIVE"),
+            "ProvisionedThroughput": {"NumberOfDecreasesToday": 0,
+                                      "ReadCapacityUnits": g["rcu"],
+                                      "WriteCapacityUnits": g["wcu"]},
+            "IndexSizeBytes": size,
+            "ItemCount": items,
+            "IndexArn": table_arn(record["name"]) + "/index/" + g["name"],
+        }
+        if g.get("status") == "CREATING":
+            d["Backfilling"] = True
+        out.append(d)
+    return out
 
 
 def check_tags(tags: list) -> None:
@@ -171,7 +298,7 @@ def check_tags(tags: list) -> None:
 
 
 def describe(record: dict, item_count: int, size_bytes: int, status: str = "ACTIVE",
-             now: float | None = None) -> dict:
+             now: float | None = None, index_counts: dict | None = None) -> dict:
     """TableDescription in the client form, with timestamps as epoch floats
     (the caller converts them to its form); now: the time, for
     NumberOfDecreasesToday (None: the system clock's)."""
@@ -207,6 +334,13 @@ def describe(record: dict, item_count: int, size_bytes: int, status: str = "ACTI
         }
     if record.get("table_class"):
         desc["TableClassSummary"] = {"TableClass": record["table_class"]}
+    if record.get("lsis"):
+        desc["LocalSecondaryIndexes"] = [
+            {k: v for k, v in d.items() if k in ("IndexName", "KeySchema", "Projection",
+                                                  "IndexSizeBytes", "ItemCount", "IndexArn")}
+            for d in describe_gsis(record, index_counts or {}, "lsis")]
+    if record.get("gsis"):
+        desc["GlobalSecondaryIndexes"] = describe_gsis(record, index_counts or {})
     max_read, max_write = (record.get("max_read_request_units"),
                            record.get("max_write_request_units"))
     if record["billing_mode"] == "PAY_PER_REQUEST" and (max_read or max_write):

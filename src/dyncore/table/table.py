@@ -32,6 +32,7 @@ PAGE_BYTES = 1 << 20   # Query and Scan read at most 1 MB of items per call
 RECOUNT_LARGE = 1_000_000  # items: a partition this big is recounted ...
 RECOUNT_SECONDS = 5.0      # ... at most this often
 _STRIPES = 64
+COLLECTION_CACHE_SIZE = 100_000   # item collections whose sizes are kept
 KEEP = object()   # read_modify_write: leave the item as it is
 
 
@@ -53,6 +54,19 @@ class TableStore:
         # split trigger.
         self.on_write = on_write
         self.check_every = check_every
+        # Global secondary indexes (dyncore.table.index): every write of an
+        # indexed table maintains them; () keeps the plain paths as they were.
+        self.indexes = ()
+        self.intents = None          # index.Intents, set with indexes
+        self.table_id = ""
+        # bytes an item collection (base items and local index entries) may
+        # hold: set for a table with local secondary indexes, else None
+        self.collection_limit = None
+        # item collection -> its bytes, learned by reading it once, then kept
+        # up to date by every write (all go through _indexed_batch, under the
+        # collection's stripe), so a write does not read its collection again
+        self.collection_cache: dict[bytes, int] = {}
+        self._units = threading.local()   # .last: index write units of the last write
 
     # -- single items -----------------------------------------------------
 
@@ -80,24 +94,90 @@ class TableStore:
     def put(self, h: int, key: bytes, value: bytes, *, want_old: bool = False):
         """Store value under key; returns the old value if want_old."""
         with self.stripes[h & (_STRIPES - 1)]:
+            if self.indexes:
+                return self._indexed_batch([(h, key, value)])[0]
             old = self.get(h, key) if want_old else None
             self._write(h, key, value)
         return old
 
     def delete(self, h: int, key: bytes, *, want_old: bool = False):
         with self.stripes[h & (_STRIPES - 1)]:
+            if self.indexes:
+                return self._indexed_batch([(h, key, None)])[0]
             old = self.get(h, key) if want_old else None
             self._write(h, key, None)
         return old
+
+    def check_index_keys(self, value: bytes) -> None:
+        """Refuse (ValidationException) an encoded item whose index key
+        attribute has the wrong type or an empty value."""
+        from dyncore.table.index import check_item
+        check_item(self.indexes, value)
+
+    def check_collections(self, ops) -> None:
+        """Refuse (ItemCollectionSizeLimitExceededException) writes ops that
+        would take an item collection past the limit; the caller holds the
+        stripes (a transaction, before it logs anything)."""
+        if self.collection_limit is not None and self.indexes:
+            from dyncore.table.index import collection_sizes
+            collection_sizes(self, ops, [self._get(h, k) for h, k, _ in ops],
+                             self.collection_limit)   # (raises, or all fit)
+
+    def collection_sizes(self) -> list:
+        """Item collection bytes after this thread's last write, one per
+        item written (tables with local secondary indexes)."""
+        return getattr(self._units, "sizes", None) or []
+
+    def index_units(self) -> dict:
+        """{index name: write units} of this thread's last write (indexes
+        only; {} for a table without indexes)."""
+        return getattr(self._units, "last", None) or {}
+
+    def _indexed_batch(self, ops, olds=None, sync=None) -> list:
+        """Base writes ops with their index maintenance (dyncore.table.index,
+        "Maintenance"); the caller holds the stripes. Returns the old values."""
+        from dyncore.table.index import collection_sizes, plan_changes
+        if olds is None:
+            olds = [self._get(h, k) for h, k, _ in ops]
+        writes, listed, units = plan_changes(self.indexes, ops, olds)
+        self._units.last = units
+        if self.collection_limit is not None:
+            # local secondary indexes: item collection sizes (raises
+            # ItemCollectionSizeLimitExceededException, nothing written)
+            self._units.sizes, known = collection_sizes(self, ops, olds, self.collection_limit)
+        else:
+            known = None
+        intent = self.intents.begin(self.name, self.table_id, listed) if listed else None
+        if len(ops) == 1:
+            self._write(*ops[0])
+        else:
+            self._write_base(ops, sync)
+        for idx, iops in writes.items():
+            if len(iops) == 1:
+                idx.store._write(*iops[0])
+            else:
+                idx.store.write_many_locked(iops)
+        if intent is not None:
+            self.intents.end(intent)
+        if known:
+            cache = self.collection_cache
+            if len(cache) > COLLECTION_CACHE_SIZE:
+                cache.clear()
+            cache.update(known)
+        return olds
 
     def read_modify_write(self, h: int, key: bytes, change):
         """Atomically: old = the stored value (None if absent);
         (new, result) = change(old); store new (None deletes, KEEP writes
         nothing); return result. change may raise to write nothing."""
         with self.stripes[h & (_STRIPES - 1)]:
-            new, result = change(self._get(h, key))
+            old = self._get(h, key)
+            new, result = change(old)
             if new is not KEEP:
-                self._write(h, key, new)
+                if self.indexes:
+                    self._indexed_batch([(h, key, new)], [old])
+                else:
+                    self._write(h, key, new)
         return result
 
     def _write(self, h: int, key: bytes, value: bytes | None) -> None:
@@ -131,6 +211,9 @@ class TableStore:
         for lk in locks:
             lk.acquire()
         try:
+            if self.indexes:
+                olds = self._indexed_batch(ops, sync=sync)
+                return olds if want_old else None
             olds = [self.get(h, k) for h, k, _ in ops] if want_old else None
             self.write_many_locked(ops, sync)
         finally:
@@ -140,8 +223,10 @@ class TableStore:
 
     def write_one_batch(self, ops: list[tuple[int, bytes, bytes | None]]) -> bool:
         """Apply ops as one atomic engine batch if they all belong to one
-        partition that takes writes; False (nothing written) otherwise. The
-        caller holds the stripes."""
+        partition that takes writes; False (nothing written) otherwise, and
+        always for an indexed table. The caller holds the stripes."""
+        if self.indexes:
+            return False
         router = self.router
         part = router.lookup(ops[0][0])
         for op in ops:
@@ -163,6 +248,12 @@ class TableStore:
 
     def write_many_locked(self, ops: list[tuple[int, bytes, bytes | None]], sync=None) -> None:
         """write_many for a caller that holds the stripes."""
+        if self.indexes:
+            self._indexed_batch(ops, sync=sync)
+            return
+        self._write_base(ops, sync)
+
+    def _write_base(self, ops, sync=None) -> None:
         pending = ops
         while pending:
             parts = self.router.parts

@@ -201,7 +201,20 @@ class TxnLog:
     def commit(self, writes: list[Write], token: str | None = None,
                digest: bytes = b"\x00" * 32) -> None:
         """Apply writes atomically. The caller holds every write's stripe
-        (`hold`) and has checked that no two writes share a key."""
+        (`hold`) and has checked that no two writes share a key. A value
+        refused by one of its table's secondary indexes raises
+        ValidationException, and one that takes an item collection of a
+        table with local secondary indexes past its limit
+        ItemCollectionSizeLimitExceededException, before anything is
+        written."""
+        limited = {}
+        for w in writes:
+            if w.value is not None and w.store.indexes:
+                w.store.check_index_keys(w.value)
+            if w.store.collection_limit is not None:
+                limited.setdefault(id(w.store), (w.store, []))[1].append((w.h, w.key, w.value))
+        for store, ops in limited.values():
+            store.check_collections(ops)
         if not writes:
             if token is not None:
                 self._remember(token, digest, [])
