@@ -25,6 +25,7 @@ from dyncore.errors import (ConditionalCheckFailedException,
 from dyncore.expr import (apply_update, check_filter_keys, check_update_keys, evaluate,
                           project, updated_paths)
 from dyncore.table.capacity import read_units, write_units
+from dyncore.table.index import prefix_end
 from dyncore.table.partition import hash_bytes
 from dyncore.table.table import PAGE_BYTES, segment_range
 
@@ -293,17 +294,6 @@ def update_item(db, p: dict, form: int, plan=None) -> dict:
 # -- Query and Scan ------------------------------------------------------------------
 
 
-def _successor(prefix: bytes) -> bytes | None:
-    """The smallest byte string greater than every string starting with
-    prefix (None if there is none)."""
-    b = bytearray(prefix)
-    while b and b[-1] == 0xFF:
-        b.pop()
-    if not b:
-        return None
-    b[-1] += 1
-    return bytes(b)
-
 
 class KeyRange:
     """The engine key range [start, end) a key condition selects."""
@@ -319,7 +309,7 @@ def key_range(t, pk_value, sk_op: str | None, sk_values: list, form: int) -> Key
     """The key range of `pk = pk_value [AND sk <op> sk_values]` on table t."""
     schema = t.schema
     _, prefix = schema.pk_prefix(pk_value, form)
-    start, end = prefix, _successor(prefix)
+    start, end = prefix, prefix_end(prefix)
     if sk_op is None:
         return KeyRange(start, end)
     enc = [prefix + schema.sk_component(v, form) for v in sk_values]
@@ -340,7 +330,7 @@ def key_range(t, pk_value, sk_op: str | None, sk_values: list, form: int) -> Key
             raise ValidationException(
                 "Invalid KeyConditionExpression: Incorrect operand type for operator or "
                 "function; operator or function: begins_with, operand type: N")
-        return KeyRange(enc[0], _successor(enc[0]) or end)
+        return KeyRange(enc[0], prefix_end(enc[0]) or end)
     raise ValidationException("Query key condition not supported")
 
 
@@ -513,7 +503,7 @@ def _index_key_range(idx, pk_value, sk_op, sk_values, form: int) -> KeyRange:
     """key_range on an index (sort key components escaped: see
     dyncore.table.index)."""
     prefix = idx.key_prefix(pk_value, form)
-    start, end = prefix, _successor(prefix)
+    start, end = prefix, prefix_end(prefix)
     if sk_op is None:
         return KeyRange(start, end)
     if sk_op == "begins_with":
@@ -522,9 +512,9 @@ def _index_key_range(idx, pk_value, sk_op, sk_values, form: int) -> KeyRange:
                 "Invalid KeyConditionExpression: Incorrect operand type for operator or "
                 "function; operator or function: begins_with, operand type: N")
         b = prefix + idx.sk_bytes(sk_values[0], form, terminated=False)
-        return KeyRange(b, _successor(b) or end)
+        return KeyRange(b, prefix_end(b) or end)
     enc = [prefix + idx.sk_bytes(v, form) for v in sk_values]
-    after = [_successor(e) or end for e in enc]
+    after = [prefix_end(e) or end for e in enc]
     if sk_op == "=":
         return KeyRange(enc[0], after[0])
     if sk_op == "<":
@@ -595,19 +585,23 @@ def query(db, p: dict, form: int) -> dict:
     reverse = p.get("ScanIndexForward") is False
     start = _start_key(t, p, form)
     if start is not None:
-        _, prefix = t.schema.pk_prefix(pk_value, vform)
-        if not start.startswith(prefix):
-            raise ValidationException(
-                "The provided starting key is outside query boundaries based on "
-                "provided conditions")
-        if reverse:
-            rng = KeyRange(rng.start, min(rng.end, start) if rng.end is not None else start)
-        else:
-            rng = KeyRange(max(rng.start, start + b"\x00"), rng.end)
+        rng = _after_start(rng, start, t.schema.pk_prefix(pk_value, vform)[1], reverse)
     if rng.end is not None and rng.start >= rng.end:
         rng = KeyRange(rng.start, rng.start)
     h = int.from_bytes(t.schema.pk_prefix(pk_value, vform)[1][:8], "big")
     return _page(t, rng, reverse, _limit(p), form, select, p, plan, h)
+
+
+def _after_start(rng: KeyRange, start: bytes, prefix: bytes, reverse: bool) -> KeyRange:
+    """A Query's key range past ExclusiveStartKey `start` (encoded), which
+    must lie in the queried item collection (whose keys begin with prefix)."""
+    if not start.startswith(prefix):
+        raise ValidationException(
+            "The provided starting key is outside query boundaries based on "
+            "provided conditions")
+    if reverse:
+        return KeyRange(rng.start, min(rng.end, start) if rng.end is not None else start)
+    return KeyRange(max(rng.start, start + b"\x00"), rng.end)
 
 
 def _query_index(t, idx, p: dict, plan, form: int) -> dict:
@@ -620,15 +614,7 @@ def _query_index(t, idx, p: dict, plan, form: int) -> dict:
     reverse = p.get("ScanIndexForward") is False
     start = _index_start_key(t, idx, p, form)
     if start is not None:
-        prefix = idx.key_prefix(pk_value, vform)
-        if not start.startswith(prefix):
-            raise ValidationException(
-                "The provided starting key is outside query boundaries based on "
-                "provided conditions")
-        if reverse:
-            rng = KeyRange(rng.start, min(rng.end, start) if rng.end is not None else start)
-        else:
-            rng = KeyRange(max(rng.start, start + b"\x00"), rng.end)
+        rng = _after_start(rng, start, idx.key_prefix(pk_value, vform), reverse)
     if rng.end is not None and rng.start >= rng.end:
         rng = KeyRange(rng.start, rng.start)
     return _page(view, rng, reverse, _limit(p), form, select, p, plan, idx=idx)

@@ -61,7 +61,7 @@ import time
 from dyncore import _core
 from dyncore.errors import ItemCollectionSizeLimitExceededException, ValidationException
 
-__all__ = ["Index", "Intents", "write_units_of"]
+__all__ = ["Index", "Intents", "write_units_of", "prefix_end"]
 
 _CLIENT = _core.FORM_CLIENT
 _decode = _core.decode_item
@@ -237,7 +237,9 @@ def plan_changes(indexes, ops, olds):
 LSI_ENTRY_OVERHEAD = 100   # bytes DynamoDB adds per local index entry
 
 
-def _successor(prefix: bytes) -> bytes | None:
+def prefix_end(prefix: bytes) -> bytes | None:
+    """The smallest byte string greater than every string starting with
+    prefix (None if there is none)."""
     b = bytearray(prefix)
     while b and b[-1] == 0xFF:
         b.pop()
@@ -251,7 +253,7 @@ def collection_bytes(store, prefix: bytes) -> int:
     """The bytes of one item collection (hash ‖ pk component prefix): its
     base items and their local index entries (each plus 100 bytes), by
     DynamoDB's item size rules. Reads the whole collection."""
-    end = _successor(prefix)
+    end = prefix_end(prefix)
     total = sum(_core.item_size(v) for _, v in store.range(prefix, end))
     for idx in store.indexes:
         if idx.local:
