@@ -363,6 +363,7 @@ class Database:
             istore = TableStore(f"{record['name']}/index/{g['name']}", Router([part]))
             indexes[g["name"]] = Index(g, record["attributes"], handle.key_names, istore,
                                        record["name"])
+            self._configure_index(handle, indexes[g["name"]], record)
         handle.indexes = indexes
         store = handle.store
         store.table_id = record["id"]
@@ -436,10 +437,30 @@ class Database:
                          self._open_engine(os.path.join(path, "r-0")), path)
         istore = TableStore(f"{record['name']}/index/{g['name']}", Router([part]))
         idx = Index(g, record["attributes"], t.key_names, istore, record["name"])
+        self._configure_index(t, idx, record)
         t.indexes = dict(t.indexes, **{g["name"]: idx})
         t.store.table_id = record["id"]
         t.store.intents = self.intents
         t.store.indexes = t.store.indexes + (idx,)
+
+    def _configure_index(self, t: TableHandle, idx: Index, record: dict) -> None:
+        """Give a global secondary index its own Capacity meter (a local
+        one has none: its units are the table's), configured from the
+        index's ProvisionedThroughput on a PROVISIONED table, unmetered
+        (on-demand, key ceilings only) otherwise."""
+        if idx.local:
+            return
+        g = next((g for g in record.get("gsis") or () if g["name"] == idx.name), None)
+        if g is None:
+            return
+        if idx.capacity is None:
+            idx.capacity = Capacity(f"{t.arn}/index/{idx.name}", idx.store.router,
+                                    self.clock, enforce=self.throttling, resource="Index")
+        rcu, wcu = g.get("rcu") or 0, g.get("wcu") or 0
+        if record["billing_mode"] == "PROVISIONED" and (rcu or wcu):
+            idx.capacity.configure("PROVISIONED", rcu, wcu)
+        else:
+            idx.capacity.configure("PAY_PER_REQUEST", 0, 0)
 
     def _backfill(self, t: TableHandle, index: str, batch: int = 256) -> None:
         idx = t.indexes[index]
@@ -573,6 +594,8 @@ class Database:
             self.catalog.put(record)
             t.record = record
             t.capacity.configure_from(record)   # (billing mode and throughput)
+            for idx in t.indexes.values():
+                self._configure_index(t, idx, record)
             return record
 
     def capacity_stats(self, name: str) -> dict:
@@ -582,6 +605,14 @@ class Database:
         t = self.table(name)
         out = t.capacity.stats()
         out["provisioned"] = (t.record["rcu"], t.record["wcu"])
+        gsis = {g["name"]: g for g in t.record.get("gsis") or ()}
+        out["indexes"] = {}
+        for name, idx in t.indexes.items():
+            if idx.capacity is not None:
+                st = idx.capacity.stats()
+                g = gsis.get(name) or {}
+                st["provisioned"] = (g.get("rcu") or 0, g.get("wcu") or 0)
+                out["indexes"][name] = st
         return out
 
     # -- partitions ---------------------------------------------------------------

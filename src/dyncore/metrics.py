@@ -131,6 +131,17 @@ class Metrics:
             for reason, n in sorted(st["throttled"].items()):
                 requests.append(f'dyncore_throttled_requests_total{{table="{lab}",'
                                 f'reason="{_label(reason)}"}} {n}')
+            for iname, ist in sorted((st.get("indexes") or {}).items()):
+                ilab = _label(iname)
+                for i, kind in enumerate(("read", "write")):
+                    where = f'table="{lab}",index="{ilab}",kind="{kind}"'
+                    consumed.append(f"dyncore_consumed_capacity_units_total{{{where}}} "
+                                    f"{ist['consumed'][i]:g}")
+                    throttled.append(f"dyncore_throttled_capacity_units_total{{{where}}} "
+                                     f"{ist['throttled_units'][i]:g}")
+                for reason, n in sorted(ist["throttled"].items()):
+                    requests.append(f'dyncore_throttled_requests_total{{table="{lab}",'
+                                    f'index="{ilab}",reason="{_label(reason)}"}} {n}')
             for pid, row in sorted(st["partitions"].items()):
                 for i, (what, kind) in enumerate((("consumed", "read"), ("consumed", "write"),
                                                   ("throttled", "read"),

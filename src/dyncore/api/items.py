@@ -44,7 +44,10 @@ _from_client = exprs.from_client
 #
 # Units by DynamoDB's rules (dyncore.table.capacity), charged to the table's
 # Capacity meter, which throttles: writes are admitted before they write
-# (a failed condition still consumes its units), reads after they read.
+# (a failed condition still consumes its units), reads after they read. A
+# global secondary index has a meter of its own: its reads are charged there,
+# and the index writes of a base write are admitted and charged by
+# TableStore._indexed_batch (dyncore.table.index.admit_index_writes).
 
 THROTTLED = (ProvisionedThroughputExceededException, ThrottlingException)
 
@@ -408,7 +411,14 @@ def _page(t, rng: KeyRange, reverse: bool, limit: int | None, form: int, select:
             break
     units = read_units(read, consistent) + fetched
     if idx is not None:
-        t.capacity.read_range(None, units)   # (an index has no meter of its own yet)
+        # a global index's own meter; a local index's units are the table's
+        cap = t.capacity
+        if h is not None and idx.capacity is not None:
+            cap.read(h, units)
+        else:
+            at = first if first is not None else rng.start
+            cap.read_range(int.from_bytes(at[:8], "big") if at and idx.capacity is not None
+                           else None, units)
     elif h is not None:
         t.capacity.read(h, units)
     else:
@@ -493,7 +503,7 @@ class _IndexView:
         self.base = t
         self.name = t.name
         self.store = idx.store
-        self.capacity = t.capacity
+        self.capacity = idx.capacity if idx.capacity is not None else t.capacity
         self.schema = idx.schema
         self.pk, self.sk = idx.pk, idx.sk
         self.key_names = idx.key_names
@@ -617,7 +627,8 @@ def _query_index(t, idx, p: dict, plan, form: int) -> dict:
         rng = _after_start(rng, start, idx.key_prefix(pk_value, vform), reverse)
     if rng.end is not None and rng.start >= rng.end:
         rng = KeyRange(rng.start, rng.start)
-    return _page(view, rng, reverse, _limit(p), form, select, p, plan, idx=idx)
+    h = int.from_bytes(idx.key_prefix(pk_value, vform)[:8], "big")
+    return _page(view, rng, reverse, _limit(p), form, select, p, plan, h=h, idx=idx)
 
 
 def scan(db, p: dict, form: int) -> dict:
@@ -750,6 +761,7 @@ def batch_write_item(db, p: dict, form: int) -> dict:
     admitted = []
     for t, ops, sizes, reqs in plan:
         keep = []
+        kept = []
         for op, size, req in zip(ops, sizes, reqs):
             units = write_units(size)
             try:
@@ -759,16 +771,24 @@ def batch_write_item(db, p: dict, form: int) -> dict:
                 unprocessed.setdefault(t.name, []).append(req)
                 continue
             keep.append((op, units))
-        admitted.append((t, keep))
-    if throttled is not None and not any(keep for _, keep in admitted):
+            kept.append(req)
+        admitted.append((t, keep, kept))
+    if throttled is not None and not any(keep for _, keep, _ in admitted):
         raise throttled
     want = wanted(p)
     capacity = {}
     collections = {}
-    for t, keep in admitted:
+    written = False
+    for t, keep, kept in admitted:
         if not keep:
             continue
-        olds = t.store.write_many([op for op, _ in keep], want_old=want)
+        try:
+            olds = t.store.write_many([op for op, _ in keep], want_old=want)
+        except THROTTLED as e:   # a global index out of write capacity: nothing written
+            throttled = e
+            unprocessed.setdefault(t.name, []).extend(kept)
+            continue
+        written = True
         total = 0.0
         for i, (op, units) in enumerate(keep):
             if want:   # the larger of the old and new item, as PutItem/DeleteItem
@@ -790,6 +810,8 @@ def batch_write_item(db, p: dict, form: int) -> dict:
                 if m is not None:
                     metrics.append(m)
             collections[t.name] = metrics
+    if throttled is not None and not written:
+        raise throttled
     out = {"UnprocessedItems": unprocessed}
     if collections:
         out["ItemCollectionMetrics"] = collections

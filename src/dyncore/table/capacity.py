@@ -12,13 +12,18 @@ Units (DynamoDB's rules, dynamodb.md §4)
   of the larger of the item before and after (PutItem, UpdateItem), of the
   deleted item (DeleteItem); transactional, twice that. A conditional write
   whose condition fails still consumes its units.
-- Each secondary index a write touches costs its own units (none exist yet;
-  `Capacity` is per table or per index, so an index gets its own).
+- Each secondary index a write touches costs its own units: a global
+  secondary index's are charged to its own `Capacity`, a local one's to the
+  table's (as DynamoDB does).
 These functions are the arithmetic; the API layer applies them per operation.
 
 Throttling (theory of operation)
 --------------------------------
-One `Capacity` meters one table (later also each global secondary index):
+One `Capacity` meters one table or one global secondary index (configured
+from the index's own ProvisionedThroughput; an index read is admitted and
+charged on the index's meter; a base write is refused, before anything is
+written, when an index it would write to has no write capacity left:
+IndexWriteProvisionedThroughputExceeded):
 
 - PROVISIONED: a token bucket for reads and one for writes, refilled at the
   provisioned units per second by the Database's clock and holding up to
@@ -92,6 +97,10 @@ LIMITS = {
 PROVISIONED_MESSAGE = (
     "The level of configured provisioned throughput for the table was exceeded. Consider "
     "increasing your provisioning level with the UpdateTable API.")
+INDEX_WRITE_MESSAGE = (   # [verify] recalled, not found in the docs
+    "The level of configured provisioned throughput for one or more global secondary "
+    "indexes of the table was exceeded. Consider increasing your provisioning level for "
+    "the under-provisioned global secondary indexes with the UpdateTable API")
 ON_DEMAND_MESSAGE = (
     "Throughput exceeds the current capacity of your table or index. DynamoDB is "
     "automatically scaling your table or index so please try again shortly. If exceptions "
@@ -356,7 +365,9 @@ class Capacity:
         reason = [{"reason": self.resource + _OPS[kind] + (limit or self.limit_type or KEY_RANGE),
                    "resource": self.arn}]
         if self.mode == "PROVISIONED":
-            return ProvisionedThroughputExceededException(PROVISIONED_MESSAGE,
+            message = (INDEX_WRITE_MESSAGE if kind == WRITE and self.resource == "Index"
+                       else PROVISIONED_MESSAGE)
+            return ProvisionedThroughputExceededException(message,
                                                           ThrottlingReasons=reason)
         return ThrottlingException(ON_DEMAND_MESSAGE, throttlingReasons=reason)
 

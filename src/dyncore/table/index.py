@@ -81,7 +81,7 @@ class Index:
 
     __slots__ = ("name", "table", "pk", "sk", "pk_type", "sk_type", "projection",
                  "attrs", "schema", "store", "base_keys", "key_names", "record",
-                 "backfilling", "local")
+                 "backfilling", "local", "capacity")
 
     def __init__(self, record: dict, attributes: dict, base_keys: tuple, store,
                  table: str):
@@ -105,6 +105,9 @@ class Index:
         # True until an index added by UpdateTable has every item's entry
         self.backfilling = record.get("status") == "CREATING"
         self.local = bool(record.get("local"))   # a local secondary index
+        # a global index's own Capacity meter (set by the Database); None for
+        # a local index, whose units are the table's
+        self.capacity = None
 
     # -- entries ---------------------------------------------------------------
 
@@ -202,11 +205,13 @@ def plan_changes(indexes, ops, olds):
     """The index writes of base writes ops [(h, key, value or None)] whose
     stored values are olds: ({index: [(h, key, value or None)]}, intent
     entries [(h, base key, [(index name, entry key)])], {index name: write
-    units}). Raises ValidationException (nothing written) for a new item
+    units}, {index: [(entry hash, write units)]} for the indexes with a
+    meter of their own). Raises ValidationException (nothing written) for a new item
     with a bad index key."""
     writes = {}
     listed = []
     units = {}
+    charges = {}
     for (h, key, value), old in zip(ops, olds):
         new_item = None if value is None else _decode(value, _CLIENT)
         for idx in indexes:
@@ -220,18 +225,39 @@ def plan_changes(indexes, ops, olds):
                 continue
             out = writes.setdefault(idx, [])
             u = 0.0
+            metered = idx.capacity is not None
             if before is not None and (after is None or after[1] != before[1]):
                 out.append((before[0], before[1], None))
                 keys.append((idx.name, before[1]))
-                u += write_units_of(_core.item_size(before[2]))
+                bu = write_units_of(_core.item_size(before[2]))
+                u += bu
+                if metered:
+                    charges.setdefault(idx, []).append((before[0], bu))
             if after is not None:
                 out.append(after)
                 keys.append((idx.name, after[1]))
-                u += write_units_of(_core.item_size(after[2]))
+                au = write_units_of(_core.item_size(after[2]))
+                u += au
+                if metered:
+                    charges.setdefault(idx, []).append((after[0], au))
             units[idx.name] = units.get(idx.name, 0.0) + u
         if keys:
             listed.append((h, key, keys))
-    return writes, listed, units
+    return writes, listed, units, charges
+
+
+def admit_index_writes(charges, admit: bool) -> None:
+    """Charge each global index's meter the write units of its entries;
+    admit: first refuse (the index's throttling error, nothing charged or
+    written) if any of them has no write capacity left."""
+    if admit:
+        for idx, rows in charges.items():
+            for h, _ in rows:
+                idx.capacity.check_write(h)
+    for idx, rows in charges.items():
+        cap = idx.capacity
+        for h, u in rows:
+            cap.add_write(h, u)
 
 
 LSI_ENTRY_OVERHEAD = 100   # bytes DynamoDB adds per local index entry

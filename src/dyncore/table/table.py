@@ -133,13 +133,17 @@ class TableStore:
         only; {} for a table without indexes)."""
         return getattr(self._units, "last", None) or {}
 
-    def _indexed_batch(self, ops, olds=None, sync=None) -> list:
+    def _indexed_batch(self, ops, olds=None, sync=None, admit=True) -> list:
         """Base writes ops with their index maintenance (dyncore.table.index,
-        "Maintenance"); the caller holds the stripes. Returns the old values."""
-        from dyncore.table.index import collection_sizes, plan_changes
+        "Maintenance"); the caller holds the stripes. Returns the old values.
+        Global indexes' meters are charged their entries' write units;
+        admit: refuse the writes first (throttling error, nothing written)
+        if one of those indexes has no write capacity left (False: a
+        transaction already logged, a TTL deletion: charged, never refused)."""
+        from dyncore.table.index import admit_index_writes, collection_sizes, plan_changes
         if olds is None:
             olds = [self._get(h, k) for h, k, _ in ops]
-        writes, listed, units = plan_changes(self.indexes, ops, olds)
+        writes, listed, units, charges = plan_changes(self.indexes, ops, olds)
         self._units.last = units
         if self.collection_limit is not None:
             # local secondary indexes: item collection sizes (raises
@@ -147,6 +151,8 @@ class TableStore:
             self._units.sizes, known = collection_sizes(self, ops, olds, self.collection_limit)
         else:
             known = None
+        if charges:
+            admit_index_writes(charges, admit)
         intent = self.intents.begin(self.name, self.table_id, listed) if listed else None
         if len(ops) == 1:
             self._write(*ops[0])
@@ -249,7 +255,7 @@ class TableStore:
     def write_many_locked(self, ops: list[tuple[int, bytes, bytes | None]], sync=None) -> None:
         """write_many for a caller that holds the stripes."""
         if self.indexes:
-            self._indexed_batch(ops, sync=sync)
+            self._indexed_batch(ops, sync=sync, admit=False)
             return
         self._write_base(ops, sync)
 
