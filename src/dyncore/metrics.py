@@ -114,13 +114,15 @@ class Metrics:
             except Exception:  # noqa: BLE001 - deleted meanwhile
                 continue
             lab = _label(name)
+            # index="" is the table itself; global secondary indexes get their names
+            for iname, m in [("", st), *sorted((st.get("indexes") or {}).items())]:
+                for i, kind in enumerate(("read", "write")):
+                    where = f'table="{lab}",index="{_label(iname)}",kind="{kind}"'
+                    consumed.append(f"dyncore_consumed_capacity_units_total{{{where}}} "
+                                    f"{m['consumed'][i]:g}")
+                    throttled.append(f"dyncore_throttled_capacity_units_total{{{where}}} "
+                                     f"{m['throttled_units'][i]:g}")
             for i, kind in enumerate(("read", "write")):
-                # index="" is the table itself; secondary indexes get their names
-                where = f'table="{lab}",index="",kind="{kind}"'
-                consumed.append(f"dyncore_consumed_capacity_units_total{{{where}}} "
-                                f"{st['consumed'][i]:g}")
-                throttled.append(f"dyncore_throttled_capacity_units_total{{{where}}} "
-                                 f"{st['throttled_units'][i]:g}")
                 if st["mode"] == "PROVISIONED":
                     prov.append(f'dyncore_provisioned_capacity_units{{table="{lab}",'
                                 f'kind="{kind}"}} {st["provisioned"][i]}')
@@ -132,16 +134,9 @@ class Metrics:
                 requests.append(f'dyncore_throttled_requests_total{{table="{lab}",'
                                 f'reason="{_label(reason)}"}} {n}')
             for iname, ist in sorted((st.get("indexes") or {}).items()):
-                ilab = _label(iname)
-                for i, kind in enumerate(("read", "write")):
-                    where = f'table="{lab}",index="{ilab}",kind="{kind}"'
-                    consumed.append(f"dyncore_consumed_capacity_units_total{{{where}}} "
-                                    f"{ist['consumed'][i]:g}")
-                    throttled.append(f"dyncore_throttled_capacity_units_total{{{where}}} "
-                                     f"{ist['throttled_units'][i]:g}")
                 for reason, n in sorted(ist["throttled"].items()):
                     requests.append(f'dyncore_throttled_requests_total{{table="{lab}",'
-                                    f'index="{ilab}",reason="{_label(reason)}"}} {n}')
+                                    f'index="{_label(iname)}",reason="{_label(reason)}"}} {n}')
             for pid, row in sorted(st["partitions"].items()):
                 for i, (what, kind) in enumerate((("consumed", "read"), ("consumed", "write"),
                                                   ("throttled", "read"),

@@ -6,30 +6,18 @@ table implies (dyncore.table.index: intents replayed at open), no intent
 left, and the projected values of the base items."""
 import os
 import random
-import signal
-import subprocess
-import sys
-import time
 from pathlib import Path
 
 import pytest
 
 import dyncore
+from tests.crash.kill import run_and_kill
 
 CHILD = Path(__file__).with_name("gsi_child.py")
-ROOT = Path(__file__).resolve().parents[2]
 
 
 def run_cycle(path, cycle, rnd):
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(ROOT / "src"), str(ROOT)]))
-    p = subprocess.Popen([sys.executable, str(CHILD), str(path), str(cycle),
-                          str(rnd.getrandbits(32))],
-                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
-    first = p.stdout.readline()
-    assert first == b"ready\n", (first, p.stderr.read())
-    time.sleep(rnd.uniform(0.05, 0.6))
-    os.kill(p.pid, signal.SIGKILL)
-    p.communicate()
+    run_and_kill(CHILD, [str(path), str(cycle), str(rnd.getrandbits(32))], rnd, 0.6)
 
 
 def _all(c, **kw):

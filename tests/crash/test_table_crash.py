@@ -6,31 +6,18 @@ every acknowledged put present and every acknowledged delete absent, no item
 twice in a scan, and partitions that tile the hash space."""
 import os
 import random
-import signal
-import subprocess
-import sys
-import time
 from pathlib import Path
 
 import pytest
 
 import dyncore
+from tests.crash.kill import run_and_kill
 
 CHILD = Path(__file__).with_name("table_child.py")
-ROOT = Path(__file__).resolve().parents[2]
 
 
 def run_cycle(path, cycle, rnd):
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(ROOT / "src"), str(ROOT)]))
-    p = subprocess.Popen([sys.executable, str(CHILD), str(path), str(cycle),
-                          str(rnd.getrandbits(32))],
-                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
-    first = p.stdout.readline()
-    assert first == b"ready\n", (first, p.stderr.read())
-    time.sleep(rnd.uniform(0.05, 0.5))
-    os.kill(p.pid, signal.SIGKILL)
-    rest = p.stdout.read()
-    p.wait()
+    rest = run_and_kill(CHILD, [str(path), str(cycle), str(rnd.getrandbits(32))], rnd, 0.5)
     puts, dels = set(), set()
     for line in rest.decode().splitlines():
         kind, _, pk = line.partition(" ")

@@ -8,24 +8,12 @@ import pytest
 
 import dyncore
 from dyncore import _core
-from dyncore.clock import ManualClock
 from dyncore.metrics import Metrics
+from tests.unit.clocked import T0, clock, db  # noqa: F401 - fixtures
 
 KB = 1024
 NO_RETRY = {"retries": {"max_attempts": 0}}   # as botocore's Config(retries=...)
-T0 = 1_700_000_000.0
 
-
-@pytest.fixture
-def clock():
-    return ManualClock(T0)
-
-
-@pytest.fixture
-def db(tmp_path, clock):
-    d = dyncore.open(tmp_path / "data", sync="none", clock=clock, ttl_sweep_interval=None)
-    yield d
-    d.close()
 
 
 @pytest.fixture

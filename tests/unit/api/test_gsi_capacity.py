@@ -4,24 +4,12 @@ index read charged to the index, UpdateTable's index throughput, /metrics."""
 import pytest
 
 import dyncore
-from dyncore.clock import ManualClock
 from dyncore.metrics import Metrics
+from tests.unit.clocked import T0, clock, db  # noqa: F401 - fixtures
 
 NO_RETRY = {"retries": {"max_attempts": 0}}
-T0 = 1_700_000_000.0
 ARN = "arn:aws:dynamodb:local:000000000000:table/tbl"
 
-
-@pytest.fixture
-def clock():
-    return ManualClock(T0)
-
-
-@pytest.fixture
-def db(tmp_path, clock):
-    d = dyncore.open(tmp_path / "data", sync="none", clock=clock, ttl_sweep_interval=None)
-    yield d
-    d.close()
 
 
 @pytest.fixture

@@ -9,26 +9,14 @@ import pytest
 
 import dyncore
 from dyncore import _core
-from dyncore.clock import ManualClock
 from dyncore.errors import ValidationException
 from dyncore.table import ttl
 
 from .conftest import make_table
+from tests.unit.clocked import T0, clock, db  # noqa: F401 - fixtures
 
 DAY = 86400.0
-T0 = 1_700_000_000.0
 
-
-@pytest.fixture
-def clock():
-    return ManualClock(T0)
-
-
-@pytest.fixture
-def db(tmp_path, clock):
-    d = dyncore.open(tmp_path / "data", sync="none", clock=clock, ttl_sweep_interval=None)
-    yield d
-    d.close()
 
 
 @pytest.fixture
