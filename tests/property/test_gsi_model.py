@@ -1,7 +1,8 @@
 """Secondary indexes against a plain model: random puts, updates that set,
 change and remove index keys, deletes, batch writes, transactions and
-reopens on a table with two global indexes (one with a sort key and an
-INCLUDE projection, one KEYS_ONLY on a partition key alone) and a local one. After every step a
+reopens on a table with three global indexes (one with a sort key and an
+INCLUDE projection, one KEYS_ONLY on a partition key alone, one with a
+multi-attribute key of two attributes a side) and a local one. After every step a
 paged Scan of each index must hold exactly the entries the model implies,
 and a Query of each index partition key the same entries in sort-key order."""
 from __future__ import annotations
@@ -25,12 +26,21 @@ INDEXES = [
      "Projection": {"ProjectionType": "INCLUDE", "NonKeyAttributes": ["o"]}},
     {"IndexName": "byH", "KeySchema": [{"AttributeName": "h", "KeyType": "HASH"}],
      "Projection": {"ProjectionType": "KEYS_ONLY"}},
+    # multi-attribute keys: two partition key and two sort key attributes
+    {"IndexName": "byM", "KeySchema": [{"AttributeName": "h", "KeyType": "HASH"},
+                                       {"AttributeName": "g", "KeyType": "HASH"},
+                                       {"AttributeName": "gs", "KeyType": "RANGE"},
+                                       {"AttributeName": "o", "KeyType": "RANGE"}],
+     "Projection": {"ProjectionType": "KEYS_ONLY"}},
 ]
 LOCAL = [{"IndexName": "byL", "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"},
                                             {"AttributeName": "h", "KeyType": "RANGE"}],
           "Projection": {"ProjectionType": "INCLUDE", "NonKeyAttributes": ["o"]}}]
-PROJECTED = {"byG": ("g", "gs", "o"), "byH": ("h",), "byL": ("h", "o")}
-INDEX_KEYS = {"byG": ("g", "gs"), "byH": ("h",), "byL": ("pk", "h")}
+PROJECTED = {"byG": ("g", "gs", "o"), "byH": ("h",), "byL": ("h", "o"),
+             "byM": ("h", "g", "gs", "o")}
+INDEX_KEYS = {"byG": ("g", "gs"), "byH": ("h",), "byL": ("pk", "h"),
+              "byM": ("h", "g", "gs", "o")}
+INDEX_HASH = {"byG": ("g",), "byH": ("h",), "byL": ("pk",), "byM": ("h", "g")}
 
 
 def make_item(pk, sk, g, gs, h, o):
@@ -73,7 +83,7 @@ class GsiModel(RuleBasedStateMachine):
                                         {"AttributeName": "sk", "KeyType": "RANGE"}],
             AttributeDefinitions=[{"AttributeName": n, "AttributeType": t} for n, t in
                                   [("pk", "S"), ("sk", "N"), ("g", "S"), ("gs", "N"),
-                                   ("h", "S")]],
+                                   ("h", "S"), ("o", "S")]],
             BillingMode="PAY_PER_REQUEST", GlobalSecondaryIndexes=INDEXES,
             LocalSecondaryIndexes=LOCAL)
 
@@ -170,20 +180,25 @@ class GsiModel(RuleBasedStateMachine):
     def indexes_match(self):
         if self.db is None:
             return
-        for name in ("byG", "byH", "byL"):
+        for name in ("byG", "byH", "byL", "byM"):
             want = self._expected(name)
             got = self._scan(name)
             assert sorted(map(frozen, got)) == sorted(map(frozen, want)), name
-            hk = INDEX_KEYS[name][0]
-            for value in {i[hk]["S"] for i in want}:
-                q = self.client.query(TableName="gsi", IndexName=name,
-                                      KeyConditionExpression="#k = :v",
-                                      ExpressionAttributeNames={"#k": hk},
-                                      ExpressionAttributeValues={":v": {"S": value}})["Items"]
-                mine = [i for i in want if i[hk]["S"] == value]
+            hks = INDEX_HASH[name]
+            for values in {tuple(i[k]["S"] for k in hks) for i in want}:
+                n = range(len(hks))
+                q = self.client.query(
+                    TableName="gsi", IndexName=name,
+                    KeyConditionExpression=" AND ".join(f"#k{j} = :v{j}" for j in n),
+                    ExpressionAttributeNames={f"#k{j}": hks[j] for j in n},
+                    ExpressionAttributeValues={f":v{j}": {"S": values[j]} for j in n})["Items"]
+                mine = [i for i in want if tuple(i[k]["S"] for k in hks) == values]
                 assert sorted(map(frozen, q)) == sorted(map(frozen, mine))
                 if name == "byG":
                     order = [int(i["gs"]["N"]) for i in q]
+                    assert order == sorted(order)
+                if name == "byM":   # by gs, then o, then the table's key
+                    order = [(int(i["gs"]["N"]), i["o"]["S"]) for i in q]
                     assert order == sorted(order)
 
 

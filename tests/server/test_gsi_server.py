@@ -77,3 +77,50 @@ def test_gsi_over_http():
             time.sleep(0.02)
     finally:
         stop(p)
+
+
+def test_multi_attribute_keys_through_boto3_resource():
+    """A GSI keyed on two partition key and two sort key attributes, queried
+    with boto3's resource API and its Key conditions."""
+    import boto3
+    from boto3.dynamodb.conditions import Key
+    p, port = start("--temporary")
+    try:
+        res = boto3.resource("dynamodb", endpoint_url=f"http://127.0.0.1:{port}",
+                             region_name="us-east-1", aws_access_key_id="k",
+                             aws_secret_access_key="s")
+        table = res.create_table(
+            TableName="matches", KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
+            AttributeDefinitions=[{"AttributeName": n, "AttributeType": t} for n, t in
+                                  (("id", "S"), ("tour", "S"), ("region", "S"),
+                                   ("round", "N"), ("bracket", "S"))],
+            BillingMode="PAY_PER_REQUEST",
+            GlobalSecondaryIndexes=[{
+                "IndexName": "byTourRegion",
+                "KeySchema": [{"AttributeName": "tour", "KeyType": "HASH"},
+                              {"AttributeName": "region", "KeyType": "HASH"},
+                              {"AttributeName": "round", "KeyType": "RANGE"},
+                              {"AttributeName": "bracket", "KeyType": "RANGE"}],
+                "Projection": {"ProjectionType": "ALL"}}])
+        for i, (rnd, br) in enumerate([(2, "upper"), (1, "upper"), (2, "lower"), (3, "x")]):
+            table.put_item(Item={"id": f"m{i}", "tour": "W24", "region": "NA",
+                                 "round": rnd, "bracket": br})
+        table.put_item(Item={"id": "other", "tour": "W24", "region": "EU", "round": 1,
+                             "bracket": "upper"})
+        got = table.query(IndexName="byTourRegion",
+                          KeyConditionExpression=Key("tour").eq("W24") & Key("region").eq("NA")
+                          & Key("round").eq(2))["Items"]
+        assert [(int(i["round"]), i["bracket"]) for i in got] == [(2, "lower"), (2, "upper")]
+        got = table.query(IndexName="byTourRegion", ScanIndexForward=False,
+                          KeyConditionExpression=Key("tour").eq("W24") & Key("region").eq("NA")
+                          & Key("round").gte(2))["Items"]
+        assert [i["id"] for i in got] == ["m3", "m0", "m2"]
+        with pytest.raises(ClientError) as e:
+            table.query(IndexName="byTourRegion", KeyConditionExpression=Key("tour").eq("W24"))
+        assert e.value.response["Error"]["Message"] == \
+            "Query condition missed key schema element: region"
+        ks = table.meta.client.describe_table(TableName="matches")["Table"][
+            "GlobalSecondaryIndexes"][0]["KeySchema"]
+        assert [k["KeyType"] for k in ks] == ["HASH", "HASH", "RANGE", "RANGE"]
+    finally:
+        stop(p)

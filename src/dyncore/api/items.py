@@ -18,7 +18,7 @@ from __future__ import annotations
 from dyncore import _core
 from dyncore.api import exprs, legacy
 from dyncore.api.capacity import READ, WRITE, consumed, wanted
-from dyncore.api.keycond import key_condition_of
+from dyncore.api.keycond import index_key_condition_of, key_condition_of
 from dyncore.errors import (ConditionalCheckFailedException,
                             ProvisionedThroughputExceededException, ThrottlingException,
                             ValidationException)
@@ -509,21 +509,24 @@ class _IndexView:
         self.key_names = idx.key_names
 
 
-def _index_key_range(idx, pk_value, sk_op, sk_values, form: int) -> KeyRange:
-    """key_range on an index (sort key components escaped: see
-    dyncore.table.index)."""
-    prefix = idx.key_prefix(pk_value, form)
+def _index_key_range(idx, kc, form: int) -> KeyRange:
+    """key_range on an index for key condition kc (an IndexKeyCondition;
+    components escaped and self-delimiting: see dyncore.table.index)."""
+    prefix = idx.key_prefix(kc.pk_values, form)
+    for i, v in enumerate(kc.sk_eq):
+        prefix += idx.sk_bytes(v, form, i=i)
     start, end = prefix, prefix_end(prefix)
+    sk_op, sk_values, i = kc.sk_op, kc.sk_values, len(kc.sk_eq)
     if sk_op is None:
         return KeyRange(start, end)
     if sk_op == "begins_with":
-        if idx.sk_type == "N":
+        if idx.sk_types[i] == "N":
             raise ValidationException(
                 "Invalid KeyConditionExpression: Incorrect operand type for operator or "
                 "function; operator or function: begins_with, operand type: N")
-        b = prefix + idx.sk_bytes(sk_values[0], form, terminated=False)
+        b = prefix + idx.sk_bytes(sk_values[0], form, terminated=False, i=i)
         return KeyRange(b, prefix_end(b) or end)
-    enc = [prefix + idx.sk_bytes(v, form) for v in sk_values]
+    enc = [prefix + idx.sk_bytes(v, form, i=i) for v in sk_values]
     after = [prefix_end(e) or end for e in enc]
     if sk_op == "=":
         return KeyRange(enc[0], after[0])
@@ -551,10 +554,7 @@ def _index_start_key(t, idx, p: dict, form: int) -> bytes | None:
             raise ValidationException(
                 "The provided key element does not match the schema")   # [verify]
         _, base = t.schema.encode_key({k: esk[k] for k in t.key_names}, form)
-        key = idx.key_prefix(esk[idx.pk], form)
-        if idx.sk is not None:
-            key += idx.sk_bytes(esk[idx.sk], form)
-        return key + base[8:]
+        return idx.entry_key(esk, form) + base[8:]
     except ValidationException as e:
         raise ValidationException(f"The provided starting key is invalid: {e.message}") from None
 
@@ -617,17 +617,18 @@ def _after_start(rng: KeyRange, start: bytes, prefix: bytes, reverse: bool) -> K
 def _query_index(t, idx, p: dict, plan, form: int) -> dict:
     view = _IndexView(t, idx)
     select = _select(p, True, plan.projection)
-    pk_value, sk_op, sk_values = key_condition_of(view, p, plan.key_condition)
+    kc = index_key_condition_of(idx, p, plan.key_condition)
     vform = form if plan.key_condition is None else _CLIENT
     _query_filter_keys(view, p, plan)
-    rng = _index_key_range(idx, pk_value, sk_op, sk_values, vform)
+    rng = _index_key_range(idx, kc, vform)
     reverse = p.get("ScanIndexForward") is False
     start = _index_start_key(t, idx, p, form)
+    prefix = idx.key_prefix(kc.pk_values, vform)
     if start is not None:
-        rng = _after_start(rng, start, idx.key_prefix(pk_value, vform), reverse)
+        rng = _after_start(rng, start, prefix, reverse)
     if rng.end is not None and rng.start >= rng.end:
         rng = KeyRange(rng.start, rng.start)
-    h = int.from_bytes(idx.key_prefix(pk_value, vform)[:8], "big")
+    h = int.from_bytes(prefix[:8], "big")
     return _page(view, rng, reverse, _limit(p), form, select, p, plan, h=h, idx=idx)
 
 

@@ -8,19 +8,16 @@ checks their types against the key schema when it encodes them.
 from __future__ import annotations
 
 from dyncore.errors import ValidationException
-from dyncore.expr import analyse_key_condition
+from dyncore.expr import IndexKeyCondition, KeyTerm, analyse_key_condition, match_key_terms
+from dyncore.expr.keycond import validate_key_condition
 
-__all__ = ["key_condition_of"]
+__all__ = ["key_condition_of", "index_key_condition_of"]
 
 _LEGACY_OPS = {"EQ": ("=", 1), "LE": ("<=", 1), "LT": ("<", 1), "GE": (">=", 1),
                "GT": (">", 1), "BEGINS_WITH": ("begins_with", 1), "BETWEEN": ("BETWEEN", 2)}
 
 
-def key_condition_of(t, p: dict, tree):
-    """(pk value, sort-key operator or None, sort-key values) of Query p on
-    table t: from `tree`, the request's KeyConditionExpression already parsed
-    (values in client form), or from the legacy KeyConditions (values in the
-    request's form)."""
+def _both_or_neither(p: dict, tree):
     legacy = p.get("KeyConditions")
     if tree is not None and legacy is not None:
         raise ValidationException(
@@ -31,8 +28,18 @@ def key_condition_of(t, p: dict, tree):
         raise ValidationException(
             "Either the KeyConditions or KeyConditionExpression parameter must be specified "
             "in the request.")
+    return legacy
+
+
+def key_condition_of(t, p: dict, tree):
+    """(pk value, sort-key operator or None, sort-key values) of Query p on
+    table t: from `tree`, the request's KeyConditionExpression already parsed
+    (values in client form), or from the legacy KeyConditions (values in the
+    request's form)."""
+    legacy = _both_or_neither(p, tree)
     if legacy is not None:
-        return _legacy(t, legacy)
+        kc = _legacy((t.pk,), () if t.sk is None else (t.sk,), legacy)
+        return kc.pk_values[0], kc.sk_op, list(kc.sk_values)
     types = {t.pk: t.schema.pk_type}
     if t.sk:
         types[t.sk] = t.schema.sk_type
@@ -40,31 +47,40 @@ def key_condition_of(t, p: dict, tree):
     return kc.pk_value, kc.sk_op, list(kc.sk_values)
 
 
-def _legacy(t, conditions: dict):
+def index_key_condition_of(idx, p: dict, tree) -> IndexKeyCondition:
+    """The key condition of Query p on secondary index idx (whose key may
+    have several attributes a side: dyncore.table.index), as
+    key_condition_of reads it."""
+    legacy = _both_or_neither(p, tree)
+    if legacy is not None:
+        return _legacy(idx.pks, idx.sks, legacy)
+    return match_key_terms(validate_key_condition(tree), idx.pks, idx.sks, idx.key_types())
+
+
+def _legacy(pks: tuple, sks: tuple, conditions: dict) -> IndexKeyCondition:
     names = set(conditions)
-    if t.pk not in names:
-        raise ValidationException(f"Query condition missed key schema element: {t.pk}")
-    extra = names - {t.pk, t.sk}
+    for pk in pks:
+        if pk not in names:
+            raise ValidationException(f"Query condition missed key schema element: {pk}")
+    extra = names - set(pks) - set(sks)
     if extra:
-        raise ValidationException(
-            f"Query condition missed key schema element: {t.sk or t.pk}")
-    out = []
-    for name in (t.pk, t.sk):
-        if name is None or name not in conditions:
+        missing = next((s for s in sks if s not in names), sks[0] if sks else pks[0])
+        raise ValidationException(f"Query condition missed key schema element: {missing}")
+    terms = []
+    for name in pks + sks:
+        if name not in conditions:
             continue
         cond = conditions[name]
         op = cond.get("ComparisonOperator")
         values = cond.get("AttributeValueList") or []
         spec = _LEGACY_OPS.get(op)
-        if spec is None or (name == t.pk and op != "EQ"):
+        if spec is None or (name in pks and op != "EQ"):
             raise ValidationException(
                 "Attempted conditional constraint is not an indexable operation")
         if len(values) != spec[1]:
             raise ValidationException(
                 "One or more parameter values were invalid: Invalid number of argument(s) "
                 f"for the {op} ComparisonOperator")
-        out.append((spec[0], values))
-    pk_value = out[0][1][0]
-    if len(out) == 1:
-        return pk_value, None, []
-    return pk_value, out[1][0], out[1][1]
+        terms.append(KeyTerm(name, spec[0], tuple(values)))
+    # (values keep the request's form: the codec checks their types)
+    return match_key_terms(tuple(terms), pks, sks)

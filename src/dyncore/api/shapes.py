@@ -325,6 +325,9 @@ KEY_SCHEMA_ELEMENT = Struct(
 )
 # KeySchema: 1..2 elements [D validations/createTable.js; M says min 1].
 KEY_SCHEMA = ListOf(KEY_SCHEMA_ELEMENT, _len(1, 2), bmin=1)
+# A global secondary index's: up to four HASH and four RANGE attributes
+# (multi-attribute keys, 2025-11); dyncore.table.schema checks the kinds.
+GSI_KEY_SCHEMA = ListOf(KEY_SCHEMA_ELEMENT, _len(1, 8), bmin=1)
 
 PROJECTION = Struct(
     "Projection",
@@ -343,7 +346,7 @@ GLOBAL_SECONDARY_INDEX = Struct(
     "GlobalSecondaryIndex",
     _required=("IndexName", "KeySchema", "Projection"),
     IndexName=(DEF_INDEX_NAME, NN),
-    KeySchema=(KEY_SCHEMA, NN),
+    KeySchema=(GSI_KEY_SCHEMA, NN),
     Projection=(PROJECTION, NN),
     ProvisionedThroughput=PROVISIONED_THROUGHPUT,
     OnDemandThroughput=ON_DEMAND_THROUGHPUT,
@@ -509,7 +512,7 @@ UPDATE_TABLE = Struct(
             _required=("IndexName", "KeySchema", "Projection"),
             _order=("Projection", "IndexName", "ProvisionedThroughput", "KeySchema"),  # [D]
             IndexName=(DEF_INDEX_NAME, NN),
-            KeySchema=(KEY_SCHEMA, NN),
+            KeySchema=(GSI_KEY_SCHEMA, NN),
             Projection=(PROJECTION, NN),
             ProvisionedThroughput=PROVISIONED_THROUGHPUT,
             OnDemandThroughput=ON_DEMAND_THROUGHPUT,

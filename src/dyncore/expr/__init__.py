@@ -31,7 +31,8 @@ from dyncore.expr.ast import (
 )
 from dyncore.expr.evaluate import compile_condition, evaluate, resolve_path
 from dyncore.expr.keycond import (
-    KeyCondition, KeyTerm, analyse_key_condition, check_filter_keys, validate_key_condition,
+    IndexKeyCondition, KeyCondition, KeyTerm, analyse_key_condition, check_filter_keys,
+    match_key_terms, validate_key_condition,
 )
 from dyncore.expr.names import EXPRESSION_PARAMETERS, parse_expressions, parse_one
 from dyncore.expr.parser import FUNCTIONS, KINDS
@@ -41,6 +42,7 @@ from dyncore.expr.update import apply_update, check_update_keys, updated_paths
 __all__ = [
     "parse_expressions", "parse_condition", "parse_key_condition", "parse_filter",
     "parse_projection", "parse_update", "analyse_key_condition", "validate_key_condition",
+    "match_key_terms", "IndexKeyCondition",
     "check_filter_keys", "KeyCondition", "KeyTerm", "EXPRESSION_PARAMETERS", "KINDS",
     "FUNCTIONS", "COMPARATORS", "TYPE_NAMES",
     "Path", "Value", "Call", "Compare", "Between", "In", "And", "Or", "Not", "Arith",

@@ -44,6 +44,14 @@ top-down, left to right, and stops at the first problem:
         string key reports this, not the operator)
     pk not compared with =   "Query key condition not supported"
 
+A global secondary index may have multi-attribute keys (up to four
+partition key and four sort key attributes; `match_key_terms`): each
+partition key attribute needs its = condition (else "missed key schema
+element" naming it), sort key attributes are taken from the left without a
+gap (a gap: "missed key schema element" naming the first one skipped) and
+only the last one given may use another operator than = ("Query key
+condition not supported"). The last two messages are [verify].
+
 BETWEEN bounds of different types or in the wrong order are rejected for every
 condition kind by `parser.check`; `format_value` prints AttributeValues as
 those messages do ("{N:5}").
@@ -60,7 +68,8 @@ from dyncore.expr.ast import (
 )
 
 __all__ = [
-    "KeyTerm", "KeyCondition", "validate_key_condition", "analyse_key_condition",
+    "KeyTerm", "KeyCondition", "IndexKeyCondition", "validate_key_condition",
+    "analyse_key_condition", "match_key_terms",
     "check_filter_keys", "format_value",
 ]
 
@@ -177,35 +186,69 @@ def analyse_key_condition(tree: Any, key_schema_names: tuple[str, str | None],
     """Match a KeyConditionExpression tree against the key schema (partition
     key name, sort key name or None) of the table or index queried.
     `key_types` ({name: "S" | "N" | "B"}) enables the value type check."""
-    terms = validate_key_condition(tree)
     pk, sk = key_schema_names
-    n_keys = 1 if sk is None else 2
+    kc = match_key_terms(validate_key_condition(tree), (pk,), () if sk is None else (sk,),
+                         key_types)
+    return KeyCondition(kc.pk_values[0], kc.sk_op, kc.sk_values)
+
+
+@dataclass(frozen=True, slots=True)
+class IndexKeyCondition:
+    """What a Query of a key of several attributes reads (one attribute a
+    side is the simple case): the value of each partition key attribute,
+    the values of the leading sort key attributes compared with =, and
+    the condition (`sk_op` None: none) on the sort key attribute after
+    them."""
+
+    pk_values: tuple
+    sk_eq: tuple
+    sk_op: str | None
+    sk_values: tuple
+
+
+def match_key_terms(terms: tuple, pks: tuple, sks: tuple,
+                    key_types: Mapping[str, str] | None = None) -> IndexKeyCondition:
+    """Match key terms against a key schema of partition key attributes pks
+    and sort key attributes sks (DynamoDB's multi-attribute keys of a
+    global secondary index have up to four each). Every partition key
+    attribute needs an = condition; sort key attributes are used from the
+    left without a gap, all but the last one given with =. With one
+    attribute a side, the checks and messages are those of a table."""
+    n_keys = len(pks) + len(sks)
     if len(terms) > n_keys:
         raise ValidationException(
             f"The number of query conditions ({len(terms)}) exceeds the number of key "
             f"attributes defined in the schema ({n_keys})")
-    pk_term = next((t for t in terms if t.name == pk), None)
-    if pk_term is None:
-        raise ValidationException(f"Query condition missed key schema element: {pk}")
-    sk_term = None
+    by_name = {t.name: t for t in terms}
+    for pk in pks:
+        if pk not in by_name:
+            raise ValidationException(f"Query condition missed key schema element: {pk}")
+    keys = set(pks) | set(sks)
     for t in terms:
-        if t.name != pk:
-            if t.name != sk:
-                raise ValidationException(f"Query condition missed key schema element: {sk}")
-            sk_term = t
+        if t.name not in keys:
+            missing = next((s for s in sks if s not in by_name), sks[0] if sks else None)
+            raise ValidationException(f"Query condition missed key schema element: {missing}")
     if key_types is not None:
-        for t in (pk_term, sk_term):
-            if t is None:
-                continue
+        for t in terms:
             for v in t.values:
                 if value_type(v) != key_types.get(t.name):
                     raise ValidationException("One or more parameter values were invalid: "
                                               "Condition parameter type does not match schema type")
-    if pk_term.op != "=":
+    if any(by_name[pk].op != "=" for pk in pks):
         raise ValidationException("Query key condition not supported")
-    if sk_term is None:
-        return KeyCondition(pk_term.values[0], None, ())
-    return KeyCondition(pk_term.values[0], sk_term.op, sk_term.values)
+    given = [s for s in sks if s in by_name]
+    m = len(given)
+    if tuple(given) != tuple(sks[:m]):   # a gap: [verify] DynamoDB's message
+        gap = next(s for s in sks if s not in by_name)
+        raise ValidationException(f"Query condition missed key schema element: {gap}")
+    if m and any(by_name[s].op != "=" for s in sks[:m - 1]):   # [verify] the message
+        raise ValidationException("Query key condition not supported")
+    pk_values = tuple(by_name[pk].values[0] for pk in pks)
+    if m == 0:
+        return IndexKeyCondition(pk_values, (), None, ())
+    last = by_name[sks[m - 1]]
+    return IndexKeyCondition(pk_values, tuple(by_name[s].values[0] for s in sks[:m - 1]),
+                             last.op, last.values)
 
 
 def check_filter_keys(tree: Any, key_names: Iterable[str]) -> None:

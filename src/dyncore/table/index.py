@@ -8,11 +8,15 @@ Each GSI is a hidden TableStore of its own (one partition, one engine under
 base item that has every index key attribute with the declared type (a
 sparse index; index keys are not unique):
 
-    entry key   = xxh64(index pk component) big-endian (8)
-                  ‖ index pk component            (escaped, self-delimiting)
-                  ‖ index sk component, if any    (escaped too: not last here;
+    entry key   = xxh64(index pk components) big-endian (8)
+                  ‖ index pk components           (escaped, self-delimiting)
+                  ‖ index sk components, if any   (escaped too: not last here;
                                                    N keys are self-delimiting)
                   ‖ base key without its hash     (base pk component ‖ base sk)
+
+A global index may key on up to four attributes on each side (DynamoDB's
+multi-attribute keys): one component per attribute, in the key schema's
+order, so entries sort by the first attribute, then the next.
     entry value = the projected item in the item codec (ALL: the base item)
 
 Hash order first makes the index partitionable exactly like a table and lets
@@ -77,11 +81,21 @@ def write_units_of(size: int) -> float:
 
 
 class Index:
-    """One global secondary index of a table: its definition and store."""
+    """One secondary index of a table: its definition and store.
 
-    __slots__ = ("name", "table", "pk", "sk", "pk_type", "sk_type", "projection",
-                 "attrs", "schema", "store", "base_keys", "key_names", "record",
-                 "backfilling", "local", "capacity")
+    A global index's key may have up to four partition key attributes
+    (`pks`) and four sort key attributes (`sks`), DynamoDB's multi-attribute
+    keys; a local index has one of each. The entry key holds the components
+    of each in the key schema's order, every one self-delimiting (S and B
+    escaped and terminated, N in its number key), so the byte order of
+    entries is DynamoDB's: by the first attribute, then the next. The hash
+    is xxh64 of all the partition key components together; with one
+    attribute that is exactly the table codec's partition prefix."""
+
+    __slots__ = ("name", "table", "pks", "sks", "pk_types", "sk_types", "pk", "sk",
+                 "pk_type", "sk_type", "projection", "attrs", "schema", "store",
+                 "base_keys", "key_names", "record", "backfilling", "local", "capacity",
+                 "_pk_schemas", "_sk_schemas")
 
     def __init__(self, record: dict, attributes: dict, base_keys: tuple, store,
                  table: str):
@@ -89,12 +103,21 @@ class Index:
         self.name = record["name"]
         self.table = table
         ks = record["key_schema"]
-        self.pk = ks[0][0]
-        self.sk = ks[1][0] if len(ks) > 1 else None
-        self.pk_type = attributes[self.pk]
-        self.sk_type = attributes[self.sk] if self.sk else None
-        self.key_names = (self.pk,) if self.sk is None else (self.pk, self.sk)
+        self.pks = tuple(n for n, t in ks if t == "HASH")
+        self.sks = tuple(n for n, t in ks if t == "RANGE")
+        self.pk_types = tuple(attributes[n] for n in self.pks)
+        self.sk_types = tuple(attributes[n] for n in self.sks)
+        # the first attribute of each (the only one of a single-attribute key)
+        self.pk = self.pks[0]
+        self.sk = self.sks[0] if self.sks else None
+        self.pk_type = self.pk_types[0]
+        self.sk_type = self.sk_types[0] if self.sks else None
+        self.key_names = self.pks + self.sks
+        # encodes projected entries (every index key attribute is in them)
         self.schema = _core.KeySchema(self.pk, self.pk_type, self.sk, self.sk_type)
+        self._pk_schemas = tuple(_core.KeySchema(n, t) for n, t in zip(self.pks, self.pk_types))
+        self._sk_schemas = tuple(_core.KeySchema("\x00", "S", n, t)
+                                 for n, t in zip(self.sks, self.sk_types))
         self.projection = record["projection"]
         self.base_keys = base_keys
         keys = set(base_keys) | set(self.key_names)
@@ -109,6 +132,14 @@ class Index:
         # a local index, whose units are the table's
         self.capacity = None
 
+    @property
+    def multi(self) -> bool:
+        """A multi-attribute key (more than one attribute on a side)."""
+        return len(self.pks) > 1 or len(self.sks) > 1
+
+    def key_types(self) -> dict:
+        return dict(zip(self.key_names, self.pk_types + self.sk_types))
+
     # -- entries ---------------------------------------------------------------
 
     def check(self, item: dict | None) -> None:
@@ -116,9 +147,7 @@ class Index:
         empty value (DynamoDB's ValidationException texts)."""
         if item is None:
             return
-        for name, want in ((self.pk, self.pk_type), (self.sk, self.sk_type)):
-            if name is None:
-                continue
+        for name, want in zip(self.key_names, self.pk_types + self.sk_types):
             v = item.get(name)
             if v is None:
                 continue
@@ -135,36 +164,43 @@ class Index:
                     f"attribute cannot contain an empty {what} value. IndexName: "
                     f"{self.name}, IndexKey: {name}")
 
-    def key_prefix(self, pk_value, form: int) -> bytes:
-        """hash ‖ index pk component of one index partition key value."""
-        return self.schema.pk_prefix(pk_value, form)[1]
+    def key_prefix(self, pk_values, form: int) -> bytes:
+        """hash ‖ partition key components of the index partition key
+        values (a sequence, one per partition key attribute)."""
+        if len(pk_values) == 1:
+            return self._pk_schemas[0].pk_prefix(pk_values[0], form)[1]
+        body = b"".join(s.pk_prefix(v, form)[1][8:] for s, v in zip(self._pk_schemas, pk_values))
+        return _Q.pack(_core.key_hash(body)) + body
 
-    def sk_bytes(self, value, form: int, terminated: bool = True) -> bytes:
-        """The index sort key component of value: escaped and terminated
-        (S, B), or the number key (N); terminated=False: escaped without
-        the terminator (a begins_with prefix)."""
-        raw = self.schema.sk_component(value, form)
-        if self.sk_type == "N":
+    def sk_bytes(self, value, form: int, terminated: bool = True, i: int = 0) -> bytes:
+        """The component of sort key attribute i for value: escaped and
+        terminated (S, B), or the number key (N); terminated=False: escaped
+        without the terminator (a begins_with prefix)."""
+        raw = self._sk_schemas[i].sk_component(value, form)
+        if self.sk_types[i] == "N":
             return raw
         esc = _escape(raw)
         return esc if terminated else esc[:-2]
+
+    def entry_key(self, values: dict, form: int) -> bytes:
+        """hash ‖ every index key component, from {name: value} holding
+        every index key attribute (the base key follows in an entry)."""
+        key = self.key_prefix([values[n] for n in self.pks], form)
+        for i, n in enumerate(self.sks):
+            key += self.sk_bytes(values[n], form, i=i)
+        return key
 
     def entry(self, item: dict | None, raw: bytes | None, base_key: bytes):
         """(hash, entry key, entry value) of a base item (client form, and
         its encoded form raw), or None if the item is not in the index."""
         if item is None:
             return None
-        pv = item.get(self.pk)
-        if pv is None or next(iter(pv)) != self.pk_type:
-            return None
-        if self.sk is not None:
-            sv = item.get(self.sk)
-            if sv is None or next(iter(sv)) != self.sk_type:
+        for name, want in zip(self.key_names, self.pk_types + self.sk_types):
+            v = item.get(name)
+            if v is None or next(iter(v)) != want:
                 return None
         try:
-            key = self.key_prefix(pv, _CLIENT)
-            if self.sk is not None:
-                key += self.sk_bytes(sv, _CLIENT)
+            key = self.entry_key(item, _CLIENT)
         except ValidationException:
             return None   # (an empty value: refused by check() before a write)
         key += base_key[8:]
@@ -306,7 +342,7 @@ def collection_sizes(store, ops, olds, limit: int) -> tuple[list, dict]:
             out.append(None)
             continue
         item = _decode(raw, _CLIENT)
-        prefix = local[0].key_prefix(item[pk], _CLIENT)
+        prefix = local[0].key_prefix((item[pk],), _CLIENT)
         if prefix not in pending:
             known = cache.get(prefix)
             pending[prefix] = collection_bytes(store, prefix) if known is None else known

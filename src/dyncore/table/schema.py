@@ -97,8 +97,14 @@ def decreases_today(record: dict, now: float) -> int:
     return n if day == int(now // 86400) else 0
 
 
-def check_key_schema(key_schema: list, defined: list[str]) -> list[list[str]]:
-    """DynamoDB's key-schema checks, in its order; returns [[name, type]]."""
+MAX_KEY_ATTRIBUTES = 4   # a side of a global secondary index's key
+
+
+def check_key_schema(key_schema: list, defined: list[str],
+                     multi: bool = False) -> list[list[str]]:
+    """DynamoDB's key-schema checks, in its order; returns [[name, type]].
+    multi: a global secondary index's, whose key may have up to four HASH
+    attributes followed by up to four RANGE ones (multi-attribute keys)."""
     keys = [k["AttributeName"] for k in key_schema]
     types = ["RANGE" if k["KeyType"] == "SORT" else k["KeyType"] for k in key_schema]
     if len(keys) > len(defined):
@@ -107,15 +113,31 @@ def check_key_schema(key_schema: list, defined: list[str]) -> list[list[str]]:
         raise ValidationException(
             _INVALID + "Some index key attributes are not defined in AttributeDefinitions. "
             f"Keys: [{', '.join(keys)}], AttributeDefinitions: [{', '.join(defined)}]")
-    if len(keys) > 1 and keys[0] == keys[1]:
+    if len(keys) == 2 and keys[0] == keys[1]:
         raise ValidationException(
             "Both the Hash Key and the Range Key element in the KeySchema have the same name")
     if types[0] != "HASH":
         raise ValidationException(
             "Invalid KeySchema: The first KeySchemaElement is not a HASH key type")
-    if len(types) > 1 and types[1] != "RANGE":
+    if not multi:
+        if len(types) > 1 and types[1] != "RANGE":
+            raise ValidationException(
+                "Invalid KeySchema: The second KeySchemaElement is not a RANGE key type")
+        return [[k, t] for k, t in zip(keys, types)]
+    # multi-attribute keys; the messages below are [verify]
+    if len(set(keys)) != len(keys):
+        dup = next(k for k in keys if keys.count(k) > 1)
         raise ValidationException(
-            "Invalid KeySchema: The second KeySchemaElement is not a RANGE key type")
+            f"Invalid KeySchema: Duplicate attribute name in KeySchema: {dup}")
+    n_hash = types.index("RANGE") if "RANGE" in types else len(types)
+    if "HASH" in types[n_hash:]:
+        raise ValidationException(
+            "Invalid KeySchema: HASH key attributes must come before RANGE key attributes")
+    for kind, n in (("HASH", n_hash), ("RANGE", len(types) - n_hash)):
+        if n > MAX_KEY_ATTRIBUTES:
+            raise ValidationException(
+                f"Invalid KeySchema: The number of {kind} key attributes ({n}) exceeds the "
+                f"limit of {MAX_KEY_ATTRIBUTES}")
     return [[k, t] for k, t in zip(keys, types)]
 
 
@@ -194,7 +216,7 @@ def check_lsis(lsis: list, defined: list[str], table_keys: list) -> list[dict]:
     if len(lsis) > MAX_LSIS:
         raise ValidationException(
             _INVALID + f"Number of LocalSecondaryIndexes exceeds per-table limit of {MAX_LSIS}")
-    out = check_gsis(lsis, defined, table_keys, "PAY_PER_REQUEST")
+    out = check_gsis(lsis, defined, table_keys, "PAY_PER_REQUEST", multi=False)
     for x in out:
         if len(x["key_schema"]) < 2:
             raise ValidationException(
@@ -209,7 +231,7 @@ def check_lsis(lsis: list, defined: list[str], table_keys: list) -> list[dict]:
 
 
 def check_gsis(gsis: list, defined: list[str], table_keys: list, mode: str,
-               taken=(), projected=()) -> list[dict]:
+               taken=(), projected=(), multi: bool = True) -> list[dict]:
     """DynamoDB's checks of CreateTable's GlobalSecondaryIndexes (the shape
     is already checked); returns the indexes' catalog records:
     {name, key_schema [[name, HASH|RANGE]], projection ALL|KEYS_ONLY|INCLUDE,
@@ -225,7 +247,7 @@ def check_gsis(gsis: list, defined: list[str], table_keys: list, mode: str,
         if name in names:
             raise ValidationException(_INVALID + f"Duplicate index name: {name}")
         names.add(name)
-        ks = check_key_schema(g["KeySchema"], defined)
+        ks = check_key_schema(g["KeySchema"], defined, multi)
         proj = g["Projection"]
         ptype = proj.get("ProjectionType") or "ALL"
         nka = proj.get("NonKeyAttributes")

@@ -134,5 +134,5 @@ def test_collection_sizes_kept_by_writes_match_the_collection(tmp_path):
         assert store.collection_cache, "the writes learned no collection sizes"
         for prefix, size in store.collection_cache.items():
             assert size == collection_bytes(store, prefix)
-        assert {local.key_prefix({"S": f"c{i}"}, dyncore._core.FORM_CLIENT)
+        assert {local.key_prefix(({"S": f"c{i}"},), dyncore._core.FORM_CLIENT)
                 for i in range(4)} >= set(store.collection_cache)
