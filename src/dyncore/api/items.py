@@ -106,15 +106,22 @@ def _index_units(t) -> dict | None:
     """ConsumedCapacity's index groups for the write this thread just made."""
     if not t.indexes:
         return None
+    return index_groups(t, t.store.index_units())
+
+
+def index_groups(t, units: dict) -> dict:
+    """{index name: units} of table t's indexes as ConsumedCapacity's
+    groups: {"GlobalSecondaryIndexes" | "LocalSecondaryIndexes": {name: units}}."""
     out: dict = {}
-    local = {name for name, idx in t.indexes.items() if idx.local}
-    for name, units in t.store.index_units().items():
-        group = "LocalSecondaryIndexes" if name in local else "GlobalSecondaryIndexes"
-        out.setdefault(group, {})[name] = units
+    for name, u in units.items():
+        idx = t.indexes.get(name)
+        group = "LocalSecondaryIndexes" if idx is not None and idx.local \
+            else "GlobalSecondaryIndexes"
+        out.setdefault(group, {})[name] = u
     return out
 
 
-def _size_range(size: int) -> list:
+def size_range(size: int) -> list:
     """SizeEstimateRangeGB of an item collection of `size` bytes."""
     lo = float(size >> 30)
     return [lo, lo + 1.0]
@@ -128,7 +135,7 @@ def _collection_metrics(t, p: dict, pk_value, i: int = 0) -> dict | None:
     sizes = t.store.collection_sizes()
     if i >= len(sizes) or sizes[i] is None:
         return None
-    return {"ItemCollectionKey": {t.pk: pk_value}, "SizeEstimateRangeGB": _size_range(sizes[i])}
+    return {"ItemCollectionKey": {t.pk: pk_value}, "SizeEstimateRangeGB": size_range(sizes[i])}
 
 
 def condition_failed(p: dict, old: bytes | None, form: int) -> ConditionalCheckFailedException:

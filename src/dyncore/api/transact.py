@@ -17,15 +17,18 @@ import json
 
 from dyncore import _core
 from dyncore.api import exprs
-from dyncore.api.capacity import READ, WRITE, consumed_list, wanted
-from dyncore.api.items import THROTTLED, check_condition, projected, updated_item
+from dyncore.api.capacity import READ, WRITE, consumed, consumed_list, wanted
+from dyncore.api.items import (THROTTLED, check_condition, index_groups, projected,
+                               size_range, updated_item)
 from dyncore.errors import (ConditionalCheckFailedException,
                             IdempotentParameterMismatchException,
+                            ItemCollectionSizeLimitExceededException,
                             ProvisionedThroughputExceededException,
                             TransactionCanceledException, TransactionInProgressException,
                             ValidationException)
 from dyncore.expr import check_update_keys
 from dyncore.table.capacity import TRANSACTION_FACTOR, read_units, write_units
+from dyncore.table.index import collection_sizes, plan_changes
 from dyncore.table.txn import Write, hold
 
 __all__ = ["transact_write_items", "transact_get_items", "TRANSACTION_BYTES"]
@@ -37,7 +40,8 @@ _KINDS = (("ConditionCheck", "ConditionCheck"), ("Put", "PutItem"), ("Delete", "
 
 
 class _Action:
-    __slots__ = ("kind", "request", "plan", "table", "h", "key", "value", "size")
+    __slots__ = ("kind", "request", "plan", "table", "h", "key", "value", "size", "old",
+                 "new", "index_units", "collection")
 
     def __init__(self, kind, request, plan, table, h, key, value=None, size=0):
         self.kind = kind
@@ -48,6 +52,9 @@ class _Action:
         self.key = key
         self.value = value
         self.size = size
+        self.old = self.new = None       # the stored and the new value, once run
+        self.index_units = {}            # {index name: write units} of its entries
+        self.collection = None           # its item collection's bytes after it
 
 
 def _json_default(o):
@@ -126,6 +133,8 @@ def _reason(e) -> dict:
         return {"Code": "ProvisionedThroughputExceeded", "Message": e.message}
     if isinstance(e, THROTTLED):
         return {"Code": "ThrottlingError", "Message": e.message}
+    if isinstance(e, ItemCollectionSizeLimitExceededException):
+        return {"Code": "ItemCollectionSizeLimitExceeded", "Message": e.message}
     return {"Code": "ValidationError", "Message": e.message}
 
 
@@ -193,18 +202,109 @@ def transact_write_items(db, p: dict, form: int) -> dict:
     finally:
         if status == "new":
             db.txlog.end(token)
-    if not wanted(p):
-        return {}
-    units: dict[str, float] = {}
-    for a in actions:
-        units[a.table.name] = units.get(a.table.name, 0.0) + _units(a)
-    return {"ConsumedCapacity": consumed_list(p, units, WRITE)}
+    out = {}
+    if status == "done":
+        # a repeat of a committed request: nothing is written; it answers
+        # with the read units of the items the first call sized, doubled
+        # [inferred from captures of DynamoDB's answers to a replay]
+        if wanted(p):
+            units = json.loads(db.txlog.note(token) or "{}")
+            out["ConsumedCapacity"] = consumed_list(p, units, READ)
+        return out
+    if wanted(p):
+        out["ConsumedCapacity"] = _consumed(p, actions)
+    if p.get("ReturnItemCollectionMetrics") == "SIZE":
+        metrics = _collection_metrics(actions)
+        if metrics:
+            out["ItemCollectionMetrics"] = metrics
+    return out
 
 
 def _units(a: _Action) -> float:
     """A write action's units: twice a write of the larger of its item's
     old and new sizes (a ConditionCheck, of the item checked)."""
     return TRANSACTION_FACTOR * write_units(a.size)
+
+
+def _consumed(p: dict, actions) -> list:
+    """ConsumedCapacity per table: the table's units doubled, its index
+    entries' units as the same writes outside a transaction (DynamoDB
+    doubles only the table's share)."""
+    units: dict[str, float] = {}
+    indexes: dict[str, dict] = {}
+    for a in actions:
+        name = a.table.name
+        units[name] = units.get(name, 0.0) + _units(a)
+        if a.index_units:
+            groups = indexes.setdefault(name, {})
+            for group, by_name in index_groups(a.table, a.index_units).items():
+                into = groups.setdefault(group, {})
+                for index, u in by_name.items():
+                    into[index] = into.get(index, 0.0) + u
+    return [consumed(p, name, u, WRITE, indexes.get(name)) for name, u in units.items()]
+
+
+def _collection_metrics(actions) -> dict:
+    """ItemCollectionMetrics: per table with local secondary indexes, one
+    entry per Put, Update or Delete action on it."""
+    out: dict[str, list] = {}
+    for a in actions:
+        if a.kind == "ConditionCheck" or a.collection is None:
+            continue
+        t = a.table
+        key = a.request.get("Item") if a.kind == "Put" else a.request.get("Key")
+        out.setdefault(t.name, []).append({"ItemCollectionKey": {t.pk: key[t.pk]},
+                                           "SizeEstimateRangeGB": size_range(a.collection)})
+    return out
+
+
+def _replay_note(actions) -> bytes:
+    """What a repeat of this request answers with: per table, the read
+    units (doubled) of the items this call sized."""
+    units: dict[str, float] = {}
+    for a in actions:
+        units[a.table.name] = units.get(a.table.name, 0.0) + \
+            TRANSACTION_FACTOR * read_units(a.size, True)
+    return json.dumps(units).encode()
+
+
+def _index_effects(actions) -> None:
+    """For each action that writes to a table with secondary indexes: its
+    index entries' units (a.index_units), admission by each global index
+    with a meter of its own, and the item collection sizes of tables with
+    local indexes (a.collection). A refusal cancels the transaction, with
+    the reason at the action refused. The caller holds the stripes."""
+    reasons = [{"Code": "None"} for _ in actions]
+    refused = False
+    by_store: dict[int, tuple] = {}
+    for i, a in enumerate(actions):
+        store = a.table.store
+        if a.kind == "ConditionCheck" or not store.indexes:
+            continue
+        _, _, a.index_units, charges = plan_changes(store.indexes, [(a.h, a.key, a.new)],
+                                                    [a.old])
+        try:
+            for idx, rows in charges.items():
+                for h, _ in rows:
+                    idx.capacity.check_write(h)
+        except THROTTLED as e:
+            reasons[i] = _reason(e)
+            refused = True
+        if store.collection_limit is not None:
+            by_store.setdefault(id(store), (store, []))[1].append(i)
+    for store, which in by_store.values():
+        ops = [(actions[i].h, actions[i].key, actions[i].new) for i in which]
+        try:
+            sizes, _ = collection_sizes(store, ops, [actions[i].old for i in which],
+                                        store.collection_limit)
+        except ItemCollectionSizeLimitExceededException as e:
+            reasons[which[e.op_index]] = _reason(e)
+            refused = True
+            continue
+        for i, size in zip(which, sizes):
+            actions[i].collection = size
+    if refused:
+        raise _cancel(reasons)
 
 
 def _commit(db, actions, form: int, token, digest) -> None:
@@ -234,6 +334,7 @@ def _commit_locked(db, actions, form: int, token, digest) -> None:
                 if old is not None:
                     a.size = max(a.size, _item_size(old))
             reasons.append({"Code": "None"})
+            a.old, a.new = old, new
             if a.kind != "ConditionCheck":
                 t = a.table
                 writes.append(Write(t.name, t.record["id"], t.store, a.h, a.key, new))
@@ -244,9 +345,11 @@ def _commit_locked(db, actions, form: int, token, digest) -> None:
                 a.table.capacity.add_write(a.h, _units(a))
         if failed:
             raise _cancel(reasons)
+        _index_effects(actions)
         for a in actions:
             a.table.capacity.add_write(a.h, _units(a))
-        db.txlog.commit(writes, token, digest)
+        db.txlog.commit(writes, token, digest,
+                        _replay_note(actions) if token is not None else b"")
 
 
 def transact_get_items(db, p: dict, form: int) -> dict:

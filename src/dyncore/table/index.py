@@ -262,7 +262,8 @@ def plan_changes(indexes, ops, olds):
             out = writes.setdefault(idx, [])
             u = 0.0
             metered = idx.capacity is not None
-            if before is not None and (after is None or after[1] != before[1]):
+            moved = before is not None and (after is None or after[1] != before[1])
+            if moved:   # the old entry goes: its own size
                 out.append((before[0], before[1], None))
                 keys.append((idx.name, before[1]))
                 bu = write_units_of(_core.item_size(before[2]))
@@ -272,7 +273,10 @@ def plan_changes(indexes, ops, olds):
             if after is not None:
                 out.append(after)
                 keys.append((idx.name, after[1]))
-                au = write_units_of(_core.item_size(after[2]))
+                size = _core.item_size(after[2])
+                if before is not None and not moved:   # in place: the larger image
+                    size = max(size, _core.item_size(before[2]))
+                au = write_units_of(size)
                 u += au
                 if metered:
                     charges.setdefault(idx, []).append((after[0], au))
@@ -357,8 +361,9 @@ def collection_sizes(store, ops, olds, limit: int) -> tuple[list, dict]:
                     delta += sign * (_core.item_size(e[2]) + LSI_ENTRY_OVERHEAD)
         size = pending[prefix] + delta
         if delta > 0 and size > limit:
-            raise ItemCollectionSizeLimitExceededException(   # [verify]
-                "Collection size exceeded.")
+            err = ItemCollectionSizeLimitExceededException("Collection size exceeded.")  # [verify]
+            err.op_index = len(out)   # which write (a transaction names its action)
+            raise err
         pending[prefix] = size
         out.append(size)
     return out, pending

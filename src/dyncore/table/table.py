@@ -133,13 +133,14 @@ class TableStore:
         only; {} for a table without indexes)."""
         return getattr(self._units, "last", None) or {}
 
-    def _indexed_batch(self, ops, olds=None, sync=None, admit=True) -> list:
+    def _indexed_batch(self, ops, olds=None, sync=None, admit=True, charge=True) -> list:
         """Base writes ops with their index maintenance (dyncore.table.index,
         "Maintenance"); the caller holds the stripes. Returns the old values.
         Global indexes' meters are charged their entries' write units;
         admit: refuse the writes first (throttling error, nothing written)
         if one of those indexes has no write capacity left (False: a
-        transaction already logged, a TTL deletion: charged, never refused)."""
+        transaction, admitted before it logged: charged, never refused);
+        charge False: neither (a TTL deletion, free in DynamoDB)."""
         from dyncore.table.index import admit_index_writes, collection_sizes, plan_changes
         if olds is None:
             olds = [self._get(h, k) for h, k, _ in ops]
@@ -151,7 +152,7 @@ class TableStore:
             self._units.sizes, known = collection_sizes(self, ops, olds, self.collection_limit)
         else:
             known = None
-        if charges:
+        if charges and charge:
             admit_index_writes(charges, admit)
         intent = self.intents.begin(self.name, self.table_id, listed) if listed else None
         if len(ops) == 1:
@@ -252,10 +253,13 @@ class TableStore:
             part.written = 0
             self.on_write(part)
 
-    def write_many_locked(self, ops: list[tuple[int, bytes, bytes | None]], sync=None) -> None:
-        """write_many for a caller that holds the stripes."""
+    def write_many_locked(self, ops: list[tuple[int, bytes, bytes | None]], sync=None,
+                          charge: bool = True) -> None:
+        """write_many for a caller that holds the stripes; index entries are
+        charged to their indexes' meters, never refused (charge False: not
+        charged either, as for TTL deletions)."""
         if self.indexes:
-            self._indexed_batch(ops, sync=sync, admit=False)
+            self._indexed_batch(ops, sync=sync, admit=False, charge=charge)
             return
         self._write_base(ops, sync)
 

@@ -330,7 +330,7 @@ class TtlSweeper:
                 if old is None or not is_expired(expires_at(old, attribute, name),
                                                  self.clock.now(), self.delay):
                     return 0
-                store.write_many_locked([(h, key, None)])
+                store.write_many_locked([(h, key, None)], charge=False)   # TTL is free
             except ClosedError:
                 if t.deleted:
                     return 0

@@ -48,7 +48,7 @@ _REC = b"txn/"
 _TOK = b"tok/"
 _U32 = struct.Struct(">I")
 _HEAD = struct.Struct(">QI")     # transaction id, number of writes
-_TOKEN = struct.Struct(">d32s")  # commit time (epoch s), request digest
+_TOKEN = struct.Struct(">d32s")  # commit time (epoch s), request digest; then the note
 
 
 class Write:
@@ -147,7 +147,8 @@ class TxnLog:
         # callers that must not block, such as the server's event loop, look
         # here first
         self.active: set = set()
-        self._tokens: dict[str, tuple[float, bytes]] = {}
+        # token -> (commit time, request digest, the caller's note)
+        self._tokens: dict[str, tuple[float, bytes, bytes]] = {}
         # test hook: called with a step name at each step of a logged commit
         self.hooks = hooks
         self._load_tokens()
@@ -162,12 +163,12 @@ class TxnLog:
         stale = []
         with self.engine.scan(_TOK, _TOK[:-1] + b"0") as it:
             for k, v in it:
-                when, digest = _TOKEN.unpack(v)
+                when, digest = _TOKEN.unpack_from(v)
                 token = k[len(_TOK):].decode("utf-8")
                 if now - when >= TOKEN_SECONDS:
                     stale.append((k, None))
                 else:
-                    self._tokens[token] = (when, digest)
+                    self._tokens[token] = (when, digest, v[_TOKEN.size:])
         if stale:
             self.engine.write_batch(stale)
 
@@ -187,6 +188,12 @@ class TxnLog:
             self._running.add(token)
             return "new"
 
+    def note(self, token: str) -> bytes:
+        """The note remembered with a committed token (b"" if none)."""
+        with self._lock:
+            seen = self._tokens.get(token)
+        return seen[2] if seen is not None else b""
+
     def end(self, token: str | None) -> None:
         if token is not None:
             with self._lock:
@@ -199,14 +206,15 @@ class TxnLog:
             self.hooks(name)
 
     def commit(self, writes: list[Write], token: str | None = None,
-               digest: bytes = b"\x00" * 32) -> None:
+               digest: bytes = b"\x00" * 32, note: bytes = b"") -> None:
         """Apply writes atomically. The caller holds every write's stripe
         (`hold`) and has checked that no two writes share a key. A value
         refused by one of its table's secondary indexes raises
         ValidationException, and one that takes an item collection of a
         table with local secondary indexes past its limit
         ItemCollectionSizeLimitExceededException, before anything is
-        written."""
+        written. note: bytes kept with the token (`note`), for the answer
+        to a repeat of the request."""
         limited = {}
         for w in writes:
             if w.value is not None and w.store.indexes:
@@ -217,41 +225,42 @@ class TxnLog:
             store.check_collections(ops)
         if not writes:
             if token is not None:
-                self._remember(token, digest, [])
+                self._remember(token, digest, [], note)
             return
         if token is None:
             store = writes[0].store
             if all(w.store is store for w in writes) and \
                     store.write_one_batch([(w.h, w.key, w.value) for w in writes]):
                 return
-        self._logged(writes, token, digest)
+        self._logged(writes, token, digest, note)
 
-    def _remember(self, token: str, digest: bytes, batch: list) -> None:
+    def _remember(self, token: str, digest: bytes, batch: list, note: bytes = b"") -> None:
         when = self.clock()
-        batch.append((_TOK + token.encode("utf-8"), _TOKEN.pack(when, digest)))
+        batch.append((_TOK + token.encode("utf-8"), _TOKEN.pack(when, digest) + note))
         self.engine.write_batch(batch, sync=self.sync)
         with self._lock:
-            self._tokens[token] = (when, digest)
+            self._tokens[token] = (when, digest, note)
             if len(self._tokens) > 10000:
                 self._prune_tokens(when)
 
     def _prune_tokens(self, now: float) -> None:
         """Forget tokens older than 10 minutes, here and in the log (the
         caller holds self._lock)."""
-        stale = [t for t, (when, _) in self._tokens.items() if now - when >= TOKEN_SECONDS]
+        stale = [t for t, seen in self._tokens.items() if now - seen[0] >= TOKEN_SECONDS]
         for t in stale:
             del self._tokens[t]
         if stale:
             self.engine.write_batch([(_TOK + t.encode("utf-8"), None) for t in stale],
                                     sync="none")
 
-    def _logged(self, writes: list[Write], token: str | None, digest: bytes) -> None:
+    def _logged(self, writes: list[Write], token: str | None, digest: bytes,
+                note: bytes = b"") -> None:
         txid = next(self._ids)
         rec_key = _REC + struct.pack(">Q", txid)
         batch = [(rec_key, _encode(txid, writes))]
         self._step("before-log")
         if token is not None:
-            self._remember(token, digest, batch)
+            self._remember(token, digest, batch, note)
         else:
             self.engine.write_batch(batch, sync=self.sync)
         self._step("logged")

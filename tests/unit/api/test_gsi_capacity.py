@@ -135,3 +135,21 @@ def test_batch_write_refused_by_an_index_comes_back_unprocessed(db, client, cloc
     assert out["UnprocessedItems"] == {"tbl": [put]}
     assert "Item" in client.get_item(TableName="other", Key={"pk": {"S": "o"}})
     assert "Item" not in client.get_item(TableName="tbl", Key={"pk": {"S": "b"}})
+
+
+def test_ttl_deletions_charge_no_index(db, client, clock):
+    """DynamoDB's TTL deletions consume no write capacity, on the table or
+    on its indexes, though the entries go."""
+    create(client)
+    client.update_time_to_live(TableName="tbl", TimeToLiveSpecification={
+        "Enabled": True, "AttributeName": "exp"})
+    client.put_item(TableName="tbl", Item={"pk": {"S": "old"}, "g": {"S": "x"},
+                                           "exp": {"N": str(int(T0) - 10)}})
+    before = db.capacity_stats("tbl")
+    assert db.ttl_sweep_now() == 1
+    after = db.capacity_stats("tbl")
+    assert after["consumed"] == before["consumed"]
+    assert after["indexes"]["byG"]["consumed"] == before["indexes"]["byG"]["consumed"] == \
+        [0.0, 1.0]
+    assert client.query(TableName="tbl", IndexName="byG", KeyConditionExpression="g = :g",
+                        ExpressionAttributeValues={":g": {"S": "x"}})["Count"] == 0

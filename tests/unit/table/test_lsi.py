@@ -5,7 +5,8 @@ collection size limit (a Database option, tiny here)."""
 import pytest
 
 import dyncore
-from dyncore.errors import ItemCollectionSizeLimitExceededException, ValidationException
+from dyncore.errors import (ItemCollectionSizeLimitExceededException, TransactionCanceledException,
+                            ValidationException)
 
 P = "One or more parameter values were invalid: "
 
@@ -81,9 +82,14 @@ def test_query_fetch_metrics_and_limit(tmp_path):
                 _put(c, i, "q")
         n = c.query(TableName="lsi", KeyConditionExpression="pk = :p",
                     ExpressionAttributeValues={":p": {"S": "a"}})["Count"]
-        with pytest.raises(ItemCollectionSizeLimitExceededException):
-            c.transact_write_items(TransactItems=[{"Put": {"TableName": "lsi", "Item": {
-                "pk": {"S": "a"}, "sk": {"N": "99"}, "big": {"S": "y" * 900}}}}])
+        with pytest.raises(TransactionCanceledException) as e:   # a reason, at its action
+            c.transact_write_items(TransactItems=[
+                {"Put": {"TableName": "lsi", "Item": {"pk": {"S": "z"}, "sk": {"N": "1"}}}},
+                {"Put": {"TableName": "lsi", "Item": {
+                    "pk": {"S": "a"}, "sk": {"N": "99"}, "big": {"S": "y" * 900}}}}])
+        assert e.value.response["CancellationReasons"] == [
+            {"Code": "None"},
+            {"Code": "ItemCollectionSizeLimitExceeded", "Message": "Collection size exceeded."}]
         with pytest.raises(ItemCollectionSizeLimitExceededException):
             c.batch_write_item(RequestItems={"lsi": [{"PutRequest": {"Item": {
                 "pk": {"S": "a"}, "sk": {"N": "98"}, "big": {"S": "y" * 900}}}}]})
