@@ -96,6 +96,8 @@ def update_table(db, p: dict, form: int) -> dict:
                            "DeletionProtectionEnabled", "AttributeDefinitions",
                            "OnDemandThroughput")
                if p.get(m) is not None]
+    if p.get("GlobalSecondaryIndexUpdates") or p.get("BillingMode"):
+        _check_switch_indexes(db, p)
     if p.get("GlobalSecondaryIndexUpdates"):
         _gsi_updates(db, p)
         if not [c for c in changes if c != "AttributeDefinitions"]:
@@ -161,6 +163,8 @@ def update_table(db, p: dict, form: int) -> dict:
                 r["ppr_since"] = now
                 r["rcu"] = r["wcu"] = 0
                 r["ppr_switches"] = switches + [now]
+                # on-demand indexes have no provisioned throughput either
+                r["gsis"] = [dict(g, rcu=0, wcu=0) for g in r.get("gsis") or ()]
             else:   # on-demand maxima do not outlive on-demand mode
                 r["max_read_request_units"] = r["max_write_request_units"] = None
         r.update(odt)
@@ -178,6 +182,30 @@ def update_table(db, p: dict, form: int) -> dict:
 
     db.update_record(name, change)
     return {"TableDescription": _times(db.describe_table(name), form)}
+
+
+def _check_switch_indexes(db, p: dict) -> None:
+    """A switch to PROVISIONED must give every global secondary index its
+    ProvisionedThroughput (an Update in GlobalSecondaryIndexUpdates), and
+    an index Update with throughput needs a PROVISIONED table after the
+    request. Checked before anything changes."""
+    rec = db.table(p["TableName"]).record
+    mode = p.get("BillingMode") or rec["billing_mode"]
+    updates = p.get("GlobalSecondaryIndexUpdates") or ()
+    given = {u["Update"]["IndexName"] for u in updates
+             if u.get("Update") and u["Update"].get("ProvisionedThroughput")}
+    if mode == "PAY_PER_REQUEST":
+        for iname in given:
+            raise ValidationException(   # [verify]
+                "One or more parameter values were invalid: ProvisionedThroughput "
+                f"should not be specified for index: {iname} when BillingMode is "
+                "PAY_PER_REQUEST")
+    if mode == "PROVISIONED" and rec["billing_mode"] == "PAY_PER_REQUEST":
+        for g in rec.get("gsis") or ():
+            if g.get("status") != "DELETING" and g["name"] not in given:
+                raise ValidationException(   # [verify]
+                    "One or more parameter values were invalid: ProvisionedThroughput must "
+                    f"be specified for index: {g['name']}")
 
 
 def _gsi_updates(db, p: dict) -> None:
@@ -237,12 +265,9 @@ def _gsi_updates(db, p: dict) -> None:
             if u.get("Delete"):
                 db.drop_index(name, iname)
             else:
-                pt = u["Update"].get("ProvisionedThroughput") or {}
-                if rec["billing_mode"] == "PAY_PER_REQUEST":
-                    raise ValidationException(   # [verify]
-                        "One or more parameter values were invalid: ProvisionedThroughput "
-                        f"should not be specified for index: {iname} when BillingMode is "
-                        "PAY_PER_REQUEST")
+                pt = u["Update"].get("ProvisionedThroughput")
+                if not pt:   # (OnDemandThroughput of an index: not kept yet)
+                    continue
 
                 def change(r, iname=iname, pt=pt):
                     r["gsis"] = [dict(g, rcu=int(pt["ReadCapacityUnits"]),

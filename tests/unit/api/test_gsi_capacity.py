@@ -153,3 +153,46 @@ def test_ttl_deletions_charge_no_index(db, client, clock):
         [0.0, 1.0]
     assert client.query(TableName="tbl", IndexName="byG", KeyConditionExpression="g = :g",
                         ExpressionAttributeValues={":g": {"S": "x"}})["Count"] == 0
+
+
+def test_switching_to_provisioned_asks_every_index_for_throughput(db, client, clock):
+    client.create_table(
+        TableName="swt", KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"},
+                              {"AttributeName": "g", "AttributeType": "S"}],
+        BillingMode="PAY_PER_REQUEST",
+        GlobalSecondaryIndexes=[{"IndexName": "byG",
+                                 "KeySchema": [{"AttributeName": "g", "KeyType": "HASH"}],
+                                 "Projection": {"ProjectionType": "ALL"}}])
+    table_pt = {"ReadCapacityUnits": 100, "WriteCapacityUnits": 100}
+    with pytest.raises(client.exceptions.ClientError) as e:
+        client.update_table(TableName="swt", BillingMode="PROVISIONED",
+                            ProvisionedThroughput=table_pt)
+    assert e.value.response["Error"]["Message"] == (
+        "One or more parameter values were invalid: ProvisionedThroughput must be specified "
+        "for index: byG")
+    d = client.describe_table(TableName="swt")["Table"]
+    assert d["BillingModeSummary"]["BillingMode"] == "PAY_PER_REQUEST"   # nothing changed
+    # an index Update with throughput on a table that stays on-demand is refused
+    with pytest.raises(client.exceptions.ClientError, match="should not be specified"):
+        client.update_table(TableName="swt", GlobalSecondaryIndexUpdates=[{"Update": {
+            "IndexName": "byG",
+            "ProvisionedThroughput": {"ReadCapacityUnits": 1, "WriteCapacityUnits": 1}}}])
+    client.update_table(TableName="swt", BillingMode="PROVISIONED", ProvisionedThroughput=table_pt,
+                        GlobalSecondaryIndexUpdates=[{"Update": {
+                            "IndexName": "byG",
+                            "ProvisionedThroughput": {"ReadCapacityUnits": 1,
+                                                      "WriteCapacityUnits": 1}}}])
+    g = client.describe_table(TableName="swt")["Table"]["GlobalSecondaryIndexes"][0]
+    assert (g["ProvisionedThroughput"]["ReadCapacityUnits"],
+            g["ProvisionedThroughput"]["WriteCapacityUnits"]) == (1, 1)
+    for i in range(300):   # the index's 300 s of burst, then it throttles
+        client.put_item(TableName="swt", Item={"pk": {"S": f"k{i}"}, "g": {"S": "x"}})
+    with pytest.raises(client.exceptions.ProvisionedThroughputExceededException):
+        client.put_item(TableName="swt", Item={"pk": {"S": "more"}, "g": {"S": "x"}})
+    clock.advance(86400)
+    client.update_table(TableName="swt", BillingMode="PAY_PER_REQUEST")
+    g = client.describe_table(TableName="swt")["Table"]["GlobalSecondaryIndexes"][0]
+    assert (g["ProvisionedThroughput"]["ReadCapacityUnits"],
+            g["ProvisionedThroughput"]["WriteCapacityUnits"]) == (0, 0)
+    client.put_item(TableName="swt", Item={"pk": {"S": "more"}, "g": {"S": "x"}})
