@@ -26,6 +26,7 @@ import queue
 import shutil
 import tempfile
 import threading
+import time
 
 from dyncore import _core
 from dyncore.clock import SYSTEM
@@ -35,7 +36,7 @@ from dyncore.errors import (ClosedError, ResourceInUseException,
 from dyncore.table import schema as _schema
 from dyncore.table.capacity import Capacity
 from dyncore.table.catalog import Catalog
-from dyncore.table.index import Index, Intents
+from dyncore.table.index import Index, Intents, write_units_of
 from dyncore.table.partition import HASH_SPACE, Partition, Router
 from dyncore.table.split import split as _split
 from dyncore.table.table import TableStore
@@ -143,7 +144,8 @@ class Database:
         self.txlog = TxnLog(os.path.join(self.path, "txlog"),
                             durable=self._engine_options.get("sync") != "none",
                             clock=clock.now)
-        self.intents = Intents(self.txlog.engine)
+        self.intents = Intents(self.txlog.engine,
+                               durable=self._engine_options.get("sync") == "commit")
         try:
             self.intents.recover(self._store_of)
             self.txlog.recover(self._store_of)
@@ -381,9 +383,8 @@ class Database:
     # write racing with the backfill either comes first (the backfill then
     # rewrites the same entry) or after (it replaces the entry as usual), so
     # the index ends equal to the table. The record turns ACTIVE when the
-    # pass ends. A backfill cut short by close or a crash starts over at
-    # open: its entries are already right, so the second pass only repeats
-    # work. A deleted index is recorded DELETING and dropped from the
+    # pass ends. A backfill cut short by close or a crash goes on at open
+    # from its last checkpoint (below). A deleted index is recorded DELETING and dropped from the
     # table's indexes at once (writes in flight drain through the stripes),
     # then a thread closes and removes its store and its record entry; one
     # left DELETING by a crash is finished at open.
@@ -462,13 +463,26 @@ class Database:
         else:
             idx.capacity.configure("PAY_PER_REQUEST", 0, 0)
 
+    # A backfill reads the table in key order, in batches, each item under
+    # its stripe. Every BACKFILL_CHECKPOINT_ITEMS items (or seconds) it
+    # flushes the index store and records the next key in the index's
+    # record (backfill_from, hex), so one cut short by close or a crash
+    # resumes there: the items before it have their entries, and writes
+    # since kept them. Each entry costs the index its write units, and while
+    # a provisioned index's bucket is empty the backfill waits, as
+    # DynamoDB's backfill consumes the new index's write capacity.
+    BACKFILL_CHECKPOINT_ITEMS = 50_000
+    BACKFILL_CHECKPOINT_SECONDS = 5.0
+
     def _backfill(self, t: TableHandle, index: str, batch: int = 256) -> None:
         idx = t.indexes[index]
         store = t.store
         for lk in store.stripes:   # writes that did not see the index yet finish first
             with lk:
                 pass
-        start = None
+        g = next((g for g in t.record.get("gsis") or () if g["name"] == index), {})
+        start = bytes.fromhex(g["backfill_from"]) if g.get("backfill_from") else None
+        since, last_mark = 0, time.monotonic()
         while True:
             if self._closed or t.deleted:
                 return
@@ -478,6 +492,11 @@ class Database:
                 if len(keys) >= batch:
                     break
             for k in keys:
+                cap = idx.capacity
+                while cap is not None and cap.write_in_debt():
+                    if self._closed or t.deleted:
+                        return
+                    time.sleep(0.05)
                 h = int.from_bytes(k[:8], "big")
                 with store.stripe(h):
                     if self._closed or t.deleted:
@@ -487,17 +506,37 @@ class Database:
                     e = idx.entry(item, raw, k)
                     if e is not None:
                         idx.store._write(*e)
+                        if cap is not None:
+                            cap.add_write(e[0], write_units_of(_core.item_size(e[2])))
             if len(keys) < batch:
                 break
             start = keys[-1] + b"\x00"
+            since += len(keys)
+            if since >= self.BACKFILL_CHECKPOINT_ITEMS or \
+                    time.monotonic() - last_mark >= self.BACKFILL_CHECKPOINT_SECONDS:
+                self._backfill_checkpoint(t, idx, start)
+                since, last_mark = 0, time.monotonic()
 
         def done(r):
-            r["gsis"] = [{k: v for k, v in g.items() if k != "status"}
+            r["gsis"] = [{k: v for k, v in g.items() if k not in ("status", "backfill_from")}
                          if g["name"] == index else g for g in r["gsis"]]
         with self._lock:
             if not self._closed and not t.deleted:
                 self.update_record(t.name, done)
                 idx.backfilling = False
+
+    def _backfill_checkpoint(self, t: TableHandle, idx: Index, start: bytes) -> None:
+        """Make the index's entries so far durable, then record where the
+        backfill goes on from."""
+        for part in idx.store.router.parts:
+            part.engine.flush()
+
+        def mark(r):
+            r["gsis"] = [dict(g, backfill_from=start.hex()) if g["name"] == idx.name else g
+                         for g in r["gsis"]]
+        with self._lock:
+            if not self._closed and not t.deleted:
+                self.update_record(t.name, mark)
 
     def drop_index(self, name: str, index: str) -> None:
         """Start deleting global secondary index `index` of table `name`."""

@@ -320,6 +320,13 @@ class Capacity:
         if bucket is not None and bucket.refill(now) <= 0:
             self._refuse(WRITE, h, 1.0, self.limit_type)
 
+    def write_in_debt(self) -> bool:
+        """The write bucket is empty (a write would be refused now for the
+        table's or index's throughput): background work that consumes it,
+        such as an index backfill, waits."""
+        bucket = self._wbucket
+        return bucket is not None and bucket.refill(self._now()) <= 0
+
     def add_read(self, h: int, units: float) -> None:
         """Charge read units without admission (after check_read)."""
         self._charge(READ, h, units)

@@ -49,11 +49,13 @@ the collection, then kept in TableStore.collection_cache) and refuses a
 write that grows one past the limit. Opening the database replays every intent left
 (`Intents.recover`) before serving: it deletes the listed entry keys, then
 puts the entries the base items imply as they are now. Entries of one base item are only ever written
-under its stripe, so replay cannot undo a later write. The intents engine
-writes without fsync (the base engines' own sync mode applies to the data):
-an intent survives a process crash (SIGKILL), since each engine write
-reaches the OS before the call returns; a power cut may lose an intent and
-leave the index out of step with the base table.
+under its stripe, so replay cannot undo a later write. An intent survives
+a process crash (SIGKILL) in every sync mode, since each engine write
+reaches the OS before the call returns. With sync="commit" the intent is
+also synced before the base write (whose engines, like the index's, sync
+each write), so a power cut leaves either the intent or every write it
+announces; with "interval" or "none" a power cut may lose an intent while
+keeping a base write, and leave the index out of step with the table.
 """
 from __future__ import annotations
 
@@ -373,8 +375,11 @@ class Intents:
     """The index-maintenance intents of one database, in an engine shared
     with the transaction log (key prefix b"gsi/")."""
 
-    def __init__(self, engine):
+    def __init__(self, engine, durable: bool = False):
         self.engine = engine
+        # durable (a database whose writes sync at commit): an intent is
+        # synced before the base write it announces (see "Maintenance")
+        self._sync = "commit" if durable else "none"
         self._ids = itertools.count(time.time_ns())
         self._lock = threading.Lock()
 
@@ -391,7 +396,7 @@ class Intents:
             for name, ek in keys:
                 nb = name.encode("utf-8")
                 out += [_U32.pack(len(nb)), nb, _U32.pack(len(ek)), ek]
-        self.engine.write_batch([(k, b"".join(out))], sync="none")
+        self.engine.write_batch([(k, b"".join(out))], sync=self._sync)
         return k
 
     def end(self, k: bytes) -> None:

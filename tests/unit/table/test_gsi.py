@@ -286,3 +286,31 @@ def test_reverse_pages(client):
         if not esk:
             break
     assert got == full
+
+
+def test_intents_are_synced_when_writes_sync_at_commit(tmp_path):
+    """With sync="commit" an index intent is synced before its base write
+    (a power cut then keeps the intent or every write it announces); with
+    other modes it is not."""
+    for mode, want in (("commit", "commit"), ("interval", "none")):
+        db = dyncore.open(tmp_path / mode, sync=mode)
+        try:
+            c = db.client()
+            create(c, [gsi()])
+            seen = []
+
+            class Spy:
+                def __init__(self, engine):
+                    self.engine = engine
+
+                def write_batch(self, ops, sync=None):
+                    seen.append((ops[0][0][:4], sync))
+                    return self.engine.write_batch(ops, sync=sync)
+
+            db.intents.engine = Spy(db.intents.engine)
+            c.put_item(TableName="tbl", Item={"pk": {"S": "a"}, "sk": {"N": "1"},
+                                              "g": {"S": "x"}, "gs": {"N": "2"}})
+            assert seen[0] == (b"gsi/", want)      # the intent, before the write
+            db.intents.engine = db.intents.engine.engine
+        finally:
+            db.close()

@@ -1,7 +1,8 @@
 """Global secondary indexes added and removed by UpdateTable: a backfill in
 the background while writers keep writing ends equal to the model; a
-backfill cut short by close starts over at open; Delete goes through
-DELETING; DynamoDB's one-online-change limit."""
+backfill cut short by close goes on at open, from its last checkpoint;
+it consumes a provisioned index's write capacity and waits when there is
+none; Delete goes through DELETING; DynamoDB's one-online-change limit."""
 import random
 import threading
 import time
@@ -9,7 +10,10 @@ import time
 import pytest
 
 import dyncore
+from dyncore.clock import ManualClock
+from dyncore.database import Database
 from dyncore.errors import LimitExceededException, ValidationException
+from dyncore.table.index import Index
 
 CREATE = {"Create": {"IndexName": "byG",
                      "KeySchema": [{"AttributeName": "g", "KeyType": "HASH"},
@@ -122,7 +126,7 @@ def test_backfill_restarts_after_close_and_delete(tmp_path):
         with pytest.raises(LimitExceededException):
             c.update_table(TableName="onl", GlobalSecondaryIndexUpdates=[
                 {"Delete": {"IndexName": "byG"}}])
-    with dyncore.open(path, sync="none") as db:   # the backfill starts over
+    with dyncore.open(path, sync="none") as db:   # the backfill goes on
         c = db.client()
         g = wait_active(c)[0]
         assert g["ItemCount"] == len(expected(model))
@@ -140,3 +144,83 @@ def test_backfill_restarts_after_close_and_delete(tmp_path):
         c.put_item(TableName="onl", Item={"pk": {"S": "after"}, "g": {"N": "1"}})
     with dyncore.open(path, sync="none") as db:
         assert db.table("onl").indexes == {}
+
+
+def test_backfill_resumes_from_its_checkpoint(tmp_path, monkeypatch):
+    """A backfill stopped after a checkpoint does not start over at open: it
+    goes on from the key recorded, and the index still ends complete."""
+    path = tmp_path / "d"
+    model = {}
+    monkeypatch.setattr(Database, "BACKFILL_CHECKPOINT_ITEMS", 1000)
+    real = Database._backfill_checkpoint
+    marks = []
+
+    def stop_after_first(self, t, idx, start):
+        real(self, t, idx, start)
+        marks.append(start)
+        raise RuntimeError("stopped here by the test")   # the job ends, CREATING
+    monkeypatch.setattr(Database, "_backfill_checkpoint", stop_after_first)
+    with dyncore.open(path, sync="none") as db:
+        c = db.client()
+        make(c)
+        rnd = random.Random(4)
+        for i in range(4000):
+            it = item(rnd, f"k{i:04}")
+            c.put_item(TableName="onl", Item=it)
+            model[f"k{i:04}"] = it
+        c.update_table(TableName="onl", AttributeDefinitions=DEFS,
+                       GlobalSecondaryIndexUpdates=[CREATE])
+        deadline = time.monotonic() + 30
+        while not marks:
+            assert time.monotonic() < deadline
+            time.sleep(0.01)
+        while db._index_jobs:   # the job has ended
+            assert time.monotonic() < deadline
+            time.sleep(0.01)
+        g = db.table("onl").record["gsis"][0]
+        assert g["status"] == "CREATING" and g["backfill_from"] == marks[0].hex()
+    monkeypatch.setattr(Database, "_backfill_checkpoint", real)
+    seen = []
+    entry = Index.entry
+
+    def counting(self, item, raw, base_key):
+        seen.append(base_key)
+        return entry(self, item, raw, base_key)
+    monkeypatch.setattr(Index, "entry", counting)
+    with dyncore.open(path, sync="none") as db:
+        c = db.client()
+        wait_active(c)
+        assert index_rows(c) == expected(model)
+        # only the items from the checkpoint on were read again
+        assert seen and min(seen) >= marks[0] and 0 < len(seen) <= 4000 - 1000
+
+
+def test_backfill_consumes_and_waits_for_index_write_capacity(tmp_path):
+    clock = ManualClock(1_700_000_000.0)
+    with dyncore.open(tmp_path / "d", sync="none", clock=clock) as db:
+        c = db.client()
+        c.create_table(TableName="onl", KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+                       AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+                       BillingMode="PROVISIONED",
+                       ProvisionedThroughput={"ReadCapacityUnits": 5000,
+                                              "WriteCapacityUnits": 5000})
+        for i in range(500):
+            c.put_item(TableName="onl", Item={"pk": {"S": f"k{i}"}, "g": {"S": f"g{i % 7}"},
+                                              "n": {"N": str(i)}})
+        create = {"Create": dict(CREATE["Create"], ProvisionedThroughput={
+            "ReadCapacityUnits": 1, "WriteCapacityUnits": 1})}
+        c.update_table(TableName="onl", AttributeDefinitions=DEFS,
+                       GlobalSecondaryIndexUpdates=[create])
+        # 300 s of burst at 1 WCU: about 300 entries, then the backfill waits
+        deadline = time.monotonic() + 30
+        while db.capacity_stats("onl")["indexes"]["byG"]["consumed"][1] < 300:
+            assert time.monotonic() < deadline
+            time.sleep(0.01)
+        time.sleep(0.3)
+        g = c.describe_table(TableName="onl")["Table"]["GlobalSecondaryIndexes"][0]
+        assert g["IndexStatus"] == "CREATING"
+        assert db.capacity_stats("onl")["indexes"]["byG"]["consumed"][1] <= 301
+        clock.advance(250)   # the bucket refills: the rest goes through
+        g = wait_active(c)[0]
+        assert g["ItemCount"] == 500
+        assert db.capacity_stats("onl")["indexes"]["byG"]["consumed"][1] == 500
