@@ -25,7 +25,7 @@ from dyncore.errors import (ConditionalCheckFailedException,
 from dyncore.expr import (apply_update, check_filter_keys, check_update_keys, evaluate,
                           project, updated_paths)
 from dyncore.table.capacity import read_units, write_units
-from dyncore.table.index import prefix_end
+from dyncore.table.index import index_refusals, prefix_end
 from dyncore.table.partition import hash_bytes
 from dyncore.table.table import PAGE_BYTES, segment_range
 
@@ -770,9 +770,13 @@ def batch_write_item(db, p: dict, form: int) -> dict:
     for t, ops, sizes, reqs in plan:
         keep = []
         kept = []
-        for op, size, req in zip(ops, sizes, reqs):
+        # requests a global index of the table would refuse go back alone
+        by_index = index_refusals(t.store, ops) if t.indexes else {}
+        for i, (op, size, req) in enumerate(zip(ops, sizes, reqs)):
             units = write_units(size)
             try:
+                if i in by_index:
+                    raise by_index[i]
                 t.capacity.write(op[0], units)
             except THROTTLED as e:
                 throttled = e

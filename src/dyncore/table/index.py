@@ -65,7 +65,9 @@ import threading
 import time
 
 from dyncore import _core
-from dyncore.errors import ItemCollectionSizeLimitExceededException, ValidationException
+from dyncore.errors import (ItemCollectionSizeLimitExceededException,
+                            ProvisionedThroughputExceededException, ThrottlingException,
+                            ValidationException)
 
 __all__ = ["Index", "Intents", "write_units_of", "prefix_end"]
 
@@ -300,6 +302,27 @@ def admit_index_writes(charges, admit: bool) -> None:
         cap = idx.capacity
         for h, u in rows:
             cap.add_write(h, u)
+
+
+def index_refusals(store, ops) -> dict:
+    """{position in ops: throttling error} of the base writes ops whose
+    entries a global index with enforced capacity would refuse now (read
+    without the stripes: a BatchWriteItem sorts out which requests go back
+    unprocessed before it writes the rest, whose admission is then checked
+    again under the stripes)."""
+    metered = [idx for idx in store.indexes if idx.capacity is not None and idx.capacity.enforce]
+    if not metered:
+        return {}
+    out = {}
+    for i, op in enumerate(ops):
+        _, _, _, charges = plan_changes(metered, [op], [store.get(op[0], op[1])])
+        try:
+            for idx, rows in charges.items():
+                for h, _ in rows:
+                    idx.capacity.check_write(h)
+        except (ProvisionedThroughputExceededException, ThrottlingException) as e:
+            out[i] = e
+    return out
 
 
 LSI_ENTRY_OVERHEAD = 100   # bytes DynamoDB adds per local index entry

@@ -135,6 +135,11 @@ def test_batch_write_refused_by_an_index_comes_back_unprocessed(db, client, cloc
     assert out["UnprocessedItems"] == {"tbl": [put]}
     assert "Item" in client.get_item(TableName="other", Key={"pk": {"S": "o"}})
     assert "Item" not in client.get_item(TableName="tbl", Key={"pk": {"S": "b"}})
+    # only the requests the index refuses go back: one it does not see is written
+    sparse = {"PutRequest": {"Item": {"pk": {"S": "s"}, "d": {"S": "no index key"}}}}
+    out = client.batch_write_item(RequestItems={"tbl": [put, sparse]})
+    assert out["UnprocessedItems"] == {"tbl": [put]}
+    assert "Item" in client.get_item(TableName="tbl", Key={"pk": {"S": "s"}})
 
 
 def test_ttl_deletions_charge_no_index(db, client, clock):
