@@ -461,7 +461,8 @@ class Database:
         if record["billing_mode"] == "PROVISIONED" and (rcu or wcu):
             idx.capacity.configure("PROVISIONED", rcu, wcu)
         else:
-            idx.capacity.configure("PAY_PER_REQUEST", 0, 0)
+            idx.capacity.configure("PAY_PER_REQUEST", 0, 0, g.get("max_read_request_units"),
+                                   g.get("max_write_request_units"))
 
     # A backfill reads the table in key order, in batches, each item under
     # its stripe. Every BACKFILL_CHECKPOINT_ITEMS items (or seconds) it

@@ -167,6 +167,8 @@ def update_table(db, p: dict, form: int) -> dict:
                 r["gsis"] = [dict(g, rcu=0, wcu=0) for g in r.get("gsis") or ()]
             else:   # on-demand maxima do not outlive on-demand mode
                 r["max_read_request_units"] = r["max_write_request_units"] = None
+                r["gsis"] = [dict(g, max_read_request_units=None, max_write_request_units=None)
+                             for g in r.get("gsis") or ()]
         r.update(odt)
         if down:
             r["decreases"] = [int(now // 86400), _schema.decreases_today(r, now) + 1]
@@ -266,7 +268,13 @@ def _gsi_updates(db, p: dict) -> None:
                 db.drop_index(name, iname)
             else:
                 pt = u["Update"].get("ProvisionedThroughput")
-                if not pt:   # (OnDemandThroughput of an index: not kept yet)
+                if not pt:
+                    odt = _schema.on_demand_throughput(u["Update"], rec["billing_mode"])
+
+                    def change(r, iname=iname, odt=odt):
+                        r["gsis"] = [dict(g, **odt) if g["name"] == iname else g
+                                     for g in r["gsis"]]
+                    db.update_record(name, change)
                     continue
 
                 def change(r, iname=iname, pt=pt):

@@ -277,9 +277,12 @@ def check_gsis(gsis: list, defined: list[str], table_keys: list, mode: str,
                     _INVALID + f"ProvisionedThroughput must be specified for index: {name}")
             rcu, wcu = int(pt["ReadCapacityUnits"]), int(pt["WriteCapacityUnits"])
         keys = {k for k, _ in ks} | {k for k, _ in table_keys}
-        out.append({"name": name, "key_schema": ks, "projection": ptype,
-                    "non_key": [a for a in (nka or ()) if a not in keys],
-                    "non_key_given": list(nka or ()), "rcu": rcu, "wcu": wcu})
+        rec = {"name": name, "key_schema": ks, "projection": ptype,
+               "non_key": [a for a in (nka or ()) if a not in keys],
+               "non_key_given": list(nka or ()), "rcu": rcu, "wcu": wcu}
+        if multi:   # a global index's OnDemandThroughput maxima
+            rec.update(on_demand_throughput(g, mode))
+        out.append(rec)
     return out
 
 
@@ -306,6 +309,10 @@ def describe_gsis(record: dict, counts: dict, member: str = "gsis") -> list[dict
         }
         if g.get("status") == "CREATING":
             d["Backfilling"] = True
+        max_read, max_write = g.get("max_read_request_units"), g.get("max_write_request_units")
+        if record["billing_mode"] == "PAY_PER_REQUEST" and (max_read or max_write):
+            d["OnDemandThroughput"] = {"MaxReadRequestUnits": max_read or -1,
+                                       "MaxWriteRequestUnits": max_write or -1}
         out.append(d)
     return out
 

@@ -201,3 +201,27 @@ def test_switching_to_provisioned_asks_every_index_for_throughput(db, client, cl
     assert (g["ProvisionedThroughput"]["ReadCapacityUnits"],
             g["ProvisionedThroughput"]["WriteCapacityUnits"]) == (0, 0)
     client.put_item(TableName="swt", Item={"pk": {"S": "more"}, "g": {"S": "x"}})
+
+
+def test_an_on_demand_index_keeps_its_maximum(db, client, clock):
+    client.create_table(
+        TableName="odi", KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"},
+                              {"AttributeName": "g", "AttributeType": "S"}],
+        BillingMode="PAY_PER_REQUEST",
+        GlobalSecondaryIndexes=[{"IndexName": "byG",
+                                 "KeySchema": [{"AttributeName": "g", "KeyType": "HASH"}],
+                                 "Projection": {"ProjectionType": "ALL"},
+                                 "OnDemandThroughput": {"MaxWriteRequestUnits": 5}}])
+    g = client.describe_table(TableName="odi")["Table"]["GlobalSecondaryIndexes"][0]
+    assert g["OnDemandThroughput"] == {"MaxReadRequestUnits": -1, "MaxWriteRequestUnits": 5}
+    for i in range(5):
+        client.put_item(TableName="odi", Item={"pk": {"S": f"k{i}"}, "g": {"S": f"g{i}"}})
+    with pytest.raises(client.exceptions.ThrottlingException):
+        client.put_item(TableName="odi", Item={"pk": {"S": "more"}, "g": {"S": "x"}})
+    client.put_item(TableName="odi", Item={"pk": {"S": "sparse"}})   # the index is not written
+    client.update_table(TableName="odi", GlobalSecondaryIndexUpdates=[{"Update": {
+        "IndexName": "byG", "OnDemandThroughput": {"MaxWriteRequestUnits": -1}}}])
+    g = client.describe_table(TableName="odi")["Table"]["GlobalSecondaryIndexes"][0]
+    assert "OnDemandThroughput" not in g
+    client.put_item(TableName="odi", Item={"pk": {"S": "more"}, "g": {"S": "x"}})
