@@ -188,6 +188,9 @@ class Database:
             self._worker.join()
         for t in tables:
             self._close_store(t.store)
+        intents = getattr(self, "intents", None)
+        if intents is not None:
+            intents.flush()   # (every write is done: the stores are closed)
         txlog = getattr(self, "txlog", None)
         if txlog is not None:
             txlog.close()
