@@ -473,9 +473,12 @@ class Intents:
         return table, table_id, listed
 
     def pending(self) -> list:
+        """The intents not ended: [(key, (table, table id, listed))]."""
         end = _PREFIX[:-1] + bytes([_PREFIX[-1] + 1])
+        with self._lock:
+            ended = set(self._ended)
         with self.engine.scan(_PREFIX, end) as it:
-            return [(k, self._decode(v)) for k, v in it]
+            return [(k, self._decode(v)) for k, v in it if k not in ended]
 
     def recover(self, open_store) -> int:
         """Replay every intent left by a crash: open_store(table, table_id)
