@@ -152,6 +152,7 @@ def test_backfill_resumes_from_its_checkpoint(tmp_path, monkeypatch):
     path = tmp_path / "d"
     model = {}
     monkeypatch.setattr(Database, "BACKFILL_CHECKPOINT_ITEMS", 1000)
+    monkeypatch.setattr(Database, "BACKFILL_CHECKPOINT_SECONDS", 1e9)
     real = Database._backfill_checkpoint
     marks = []
 
