@@ -11,7 +11,6 @@ NO_RETRY = {"retries": {"max_attempts": 0}}
 ARN = "arn:aws:dynamodb:local:000000000000:table/tbl"
 
 
-
 @pytest.fixture
 def client(db):
     return db.client(config=NO_RETRY)
@@ -31,6 +30,18 @@ def create(client, rcu=1000, wcu=1000, grcu=1, gwcu=1):
             "Projection": {"ProjectionType": "ALL"},
             "ProvisionedThroughput": {"ReadCapacityUnits": grcu,
                                       "WriteCapacityUnits": gwcu}}])
+
+
+def create_on_demand(client, name, **index_extra):
+    """An on-demand table with one global index byG on g (ALL)."""
+    client.create_table(
+        TableName=name, KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"},
+                              {"AttributeName": "g", "AttributeType": "S"}],
+        BillingMode="PAY_PER_REQUEST",
+        GlobalSecondaryIndexes=[dict({"IndexName": "byG",
+                                      "KeySchema": [{"AttributeName": "g", "KeyType": "HASH"}],
+                                      "Projection": {"ProjectionType": "ALL"}}, **index_extra)])
 
 
 def test_index_write_capacity_throttles_base_writes(db, client, clock):
@@ -161,14 +172,7 @@ def test_ttl_deletions_charge_no_index(db, client, clock):
 
 
 def test_switching_to_provisioned_asks_every_index_for_throughput(db, client, clock):
-    client.create_table(
-        TableName="swt", KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
-        AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"},
-                              {"AttributeName": "g", "AttributeType": "S"}],
-        BillingMode="PAY_PER_REQUEST",
-        GlobalSecondaryIndexes=[{"IndexName": "byG",
-                                 "KeySchema": [{"AttributeName": "g", "KeyType": "HASH"}],
-                                 "Projection": {"ProjectionType": "ALL"}}])
+    create_on_demand(client, "swt")
     table_pt = {"ReadCapacityUnits": 100, "WriteCapacityUnits": 100}
     with pytest.raises(client.exceptions.ClientError) as e:
         client.update_table(TableName="swt", BillingMode="PROVISIONED",
@@ -204,15 +208,7 @@ def test_switching_to_provisioned_asks_every_index_for_throughput(db, client, cl
 
 
 def test_an_on_demand_index_keeps_its_maximum(db, client, clock):
-    client.create_table(
-        TableName="odi", KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
-        AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"},
-                              {"AttributeName": "g", "AttributeType": "S"}],
-        BillingMode="PAY_PER_REQUEST",
-        GlobalSecondaryIndexes=[{"IndexName": "byG",
-                                 "KeySchema": [{"AttributeName": "g", "KeyType": "HASH"}],
-                                 "Projection": {"ProjectionType": "ALL"},
-                                 "OnDemandThroughput": {"MaxWriteRequestUnits": 5}}])
+    create_on_demand(client, "odi", OnDemandThroughput={"MaxWriteRequestUnits": 5})
     g = client.describe_table(TableName="odi")["Table"]["GlobalSecondaryIndexes"][0]
     assert g["OnDemandThroughput"] == {"MaxReadRequestUnits": -1, "MaxWriteRequestUnits": 5}
     for i in range(5):

@@ -48,6 +48,18 @@ def wait_active(c, timeout=60):
     raise AssertionError("index never became ACTIVE")
 
 
+def fill_then_index(c, model, n, seed):
+    """Create the table, put n random items (kept in model), then add byG."""
+    make(c)
+    rnd = random.Random(seed)
+    for i in range(n):
+        it = item(rnd, f"k{i:04}")
+        c.put_item(TableName="onl", Item=it)
+        model[f"k{i:04}"] = it
+    c.update_table(TableName="onl", AttributeDefinitions=DEFS,
+                   GlobalSecondaryIndexUpdates=[CREATE])
+
+
 def index_rows(c):
     out, esk = [], None
     while True:
@@ -115,14 +127,7 @@ def test_backfill_restarts_after_close_and_delete(tmp_path):
     model = {}
     with dyncore.open(path, sync="none") as db:
         c = db.client()
-        make(c)
-        rnd = random.Random(9)
-        for i in range(5000):
-            it = item(rnd, f"k{i}")
-            c.put_item(TableName="onl", Item=it)
-            model[f"k{i}"] = it
-        c.update_table(TableName="onl", AttributeDefinitions=DEFS,
-                       GlobalSecondaryIndexUpdates=[CREATE])
+        fill_then_index(c, model, 5000, 9)
         with pytest.raises(LimitExceededException):
             c.update_table(TableName="onl", GlobalSecondaryIndexUpdates=[
                 {"Delete": {"IndexName": "byG"}}])
@@ -163,14 +168,7 @@ def test_backfill_resumes_from_its_checkpoint(tmp_path, monkeypatch):
     monkeypatch.setattr(Database, "_backfill_checkpoint", stop_after_first)
     with dyncore.open(path, sync="none") as db:
         c = db.client()
-        make(c)
-        rnd = random.Random(4)
-        for i in range(4000):
-            it = item(rnd, f"k{i:04}")
-            c.put_item(TableName="onl", Item=it)
-            model[f"k{i:04}"] = it
-        c.update_table(TableName="onl", AttributeDefinitions=DEFS,
-                       GlobalSecondaryIndexUpdates=[CREATE])
+        fill_then_index(c, model, 4000, 4)
         deadline = time.monotonic() + 30
         while not marks:
             assert time.monotonic() < deadline
