@@ -42,22 +42,41 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 SYSTEMS = ["dyncore", "moto", "sqlite"]
 WORKLOADS = ["put_item", "get_item", "query", "batch_write",
-             "update_item", "cond_put", "filter_query", "transact_write"]
+             "update_item", "cond_put", "filter_query", "transact_write",
+             "gsi_put", "gsi_query"]
 APIS = ["table", "client"]  # dyncore and moto; SQLite has one way ("sql")
 UNITS = {"put_item": "items/s", "get_item": "items/s", "query": "queries/s",
          "batch_write": "items/s", "update_item": "items/s", "cond_put": "items/s",
-         "filter_query": "queries/s", "transact_write": "items/s"}
+         "filter_query": "queries/s", "transact_write": "items/s",
+         "gsi_put": "items/s", "gsi_query": "queries/s"}
 # Workloads run through the low-level client only (wire form), and those SQLite has no
 # natural equivalent of (the report shows these cells as n/a, not as errors).
-CLIENT_ONLY = {"update_item", "cond_put", "filter_query", "transact_write"}
+CLIENT_ONLY = {"update_item", "cond_put", "filter_query", "transact_write", "gsi_put",
+               "gsi_query"}
 NO_SQL = {"filter_query"}
 # Workloads whose ratio to moto is reported as information, not against the 50x target.
-MOTO_INFO = {"update_item", "cond_put", "filter_query", "transact_write"}
+MOTO_INFO = {"update_item", "cond_put", "filter_query", "transact_write", "gsi_put",
+             "gsi_query"}
 MiB = 1 << 20
 QUERY_LIMIT = 10
 BATCH = 25  # BatchWriteItem's maximum
 TABLE_PUT, TABLE_CLIENT, TABLE_BATCH, TABLE_BATCH_T = "items_t", "items_c", "items_b", "items_bt"
 TABLE_COND, TABLE_FILTER, TABLE_TX = "items_cp", "items_fq", "items_tx"
+# gsi_put / gsi_query: a table with one global secondary index byAge (age N HASH, sk N
+# RANGE, projection ALL): every item has an entry, about n / 73 under each age (18..90);
+# a gsi_query asks for the first QUERY_LIMIT items of one age in sort-key order.
+TABLE_GSI, GSI_NAME = "items_gsi", "byAge"
+GSI_SCHEMA = dict(
+    KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"},
+               {"AttributeName": "sk", "KeyType": "RANGE"}],
+    AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"},
+                          {"AttributeName": "sk", "AttributeType": "N"},
+                          {"AttributeName": "age", "AttributeType": "N"}],
+    BillingMode="PAY_PER_REQUEST",
+    GlobalSecondaryIndexes=[{"IndexName": GSI_NAME,
+                             "KeySchema": [{"AttributeName": "age", "KeyType": "HASH"},
+                                           {"AttributeName": "sk", "KeyType": "RANGE"}],
+                             "Projection": {"ProjectionType": "ALL"}}])
 # update_item: a conditional counter update of an existing numeric attribute (age is no
 # reserved word); every key exists, so every call succeeds.
 UPDATE_EXPR, UPDATE_COND = "SET age = age + :one", "attribute_exists(pk)"
@@ -129,6 +148,7 @@ class Data:
         self.get_order = list(range(n))
         rnd.shuffle(self.get_order)            # get_item: every item once, random order
         self.query_pks = ["user#%08d" % rnd.randrange(npk) for _ in range(queries)]
+        self.query_ages = [rnd.randint(18, 90) for _ in range(queries)]   # gsi_query
 
     # one item, both forms
     def native(self, i: int) -> dict:
@@ -733,6 +753,66 @@ def run_dynamo(sysname: str, a, base: Path, data: Data, wl: list, W: dict, res: 
                   sysname, "transact_write/client")
         guarded("transact_write/client", transact_client)
 
+    # gsi_put, client: every item into a fresh table with the global index byAge (each
+    # put also writes its index entry); gsi_query, client: Query the index, age = :a,
+    # Limit QUERY_LIMIT, in sort-key order (after gsi_put, or a load by batches)
+    gsi_filled = False
+    if "gsi_put" in wl:
+        def gsi_put_client():
+            nonlocal gsi_filled
+            s.client.create_table(TableName=TABLE_GSI, **GSI_SCHEMA)
+            items = data.items("wire")
+            put = s.client.put_item
+            T = TABLE_GSI
+
+            def body():
+                for it in items:
+                    put(TableName=T, Item=it)
+            rec = timed("gsi_put/client", sysname, n, body, W, index=GSI_NAME)
+            gsi_filled = True
+            age = data.f[4]
+            a0 = age[data.put_order[0]]
+            got = s.client.query(TableName=T, IndexName=GSI_NAME, Select="COUNT",
+                                 KeyConditionExpression="age = :a",
+                                 ExpressionAttributeValues={":a": {"N": str(a0)}})["Count"]
+            want = sum(1 for x in age if x == a0)
+            check(rec, got == want, f"the index holds {got} items of age {a0}, expected {want}",
+                  sysname, "gsi_put/client")
+        guarded("gsi_put/client", gsi_put_client)
+    if "gsi_query" in wl:
+        def gsi_query_client():
+            if not gsi_filled:
+                s.client.create_table(TableName=TABLE_GSI, **GSI_SCHEMA)
+                items = data.items("wire")
+                bw = s.client.batch_write_item
+                for i in range(0, n, BATCH):
+                    un = {TABLE_GSI: [{"PutRequest": {"Item": it}} for it in items[i:i + BATCH]]}
+                    while un:
+                        un = bw(RequestItems=un).get("UnprocessedItems") or {}
+                log(f"  [{sysname}] loaded {n:,} items untimed for gsi_query")
+            age = data.f[4]
+            per_age = {x: age.count(x) for x in set(age)}
+            vals = [{":a": {"N": str(x)}} for x in data.query_ages]
+            want = sum(min(QUERY_LIMIT, per_age.get(x, 0)) for x in data.query_ages)
+            q = s.client.query
+            T, I, KCE, L = TABLE_GSI, GSI_NAME, "age = :a", QUERY_LIMIT
+
+            def body():
+                rows = 0
+                for v in vals:
+                    rows += len(q(TableName=T, IndexName=I, KeyConditionExpression=KCE,
+                                  ExpressionAttributeValues=v, Limit=L)["Items"])
+                return rows
+            rec = timed("gsi_query/client", sysname, len(vals), body, W, limit=L, index=I)
+            check(rec, rec["check"] == want, f"{rec['check']} items, expected {want}",
+                  sysname, "gsi_query/client")
+            first = q(TableName=T, IndexName=I, KeyConditionExpression=KCE,
+                      ExpressionAttributeValues=vals[0], Limit=L)["Items"] if vals else []
+            sks = [int(x["sk"]["N"]) for x in first]
+            check(rec, sks == sorted(sks), "items not in sort-key order", sysname,
+                  "gsi_query/client")
+        guarded("gsi_query/client", gsi_query_client)
+
     try:
         s.close()
     except Exception:
@@ -947,6 +1027,57 @@ def run_sqlite(a, base: Path, data: Data, wl: list, W: dict, res: dict):
             cnt = c.execute("SELECT count(*) FROM items_tx").fetchone()[0]
             check(rec, cnt == n, f"{cnt} rows, expected {n}", sysname, "transact_write/sql")
         guarded("transact_write/sql", transact)
+
+    # gsi_put / gsi_query: the same items with age in a column of its own and a
+    # secondary index on (age, sk), as a SQL user would keep an alternate access path
+    if "gsi_put" in wl or "gsi_query" in wl:
+        c.execute("CREATE TABLE IF NOT EXISTS items_g(pk TEXT, sk NUMERIC, age INTEGER, "
+                  "item BLOB, PRIMARY KEY(pk, sk)) WITHOUT ROWID")
+        c.execute("CREATE INDEX IF NOT EXISTS items_g_age ON items_g(age, sk)")
+        INS_G = "INSERT OR REPLACE INTO items_g(pk, sk, age, item) VALUES (?, ?, ?, ?)"
+        age = data.f[4]
+
+        def gsi_put():
+            items = data.items("wire")
+            ex = c.execute
+
+            def body():
+                for it in items:
+                    ex(INS_G, (it["pk"]["S"], it["sk"]["N"], int(it["age"]["N"]), dumps(it)))
+            rec = timed("gsi_put/sql", sysname, n, body, W)
+            a0 = age[data.put_order[0]]
+            got = c.execute("SELECT count(*) FROM items_g WHERE age = ?", (a0,)).fetchone()[0]
+            want = sum(1 for x in age if x == a0)
+            check(rec, got == want, f"{got} rows of age {a0}, expected {want}", sysname,
+                  "gsi_put/sql")
+
+        def gsi_query():
+            if c.execute("SELECT count(*) FROM items_g").fetchone()[0] < n:
+                items = data.items("wire")
+                c.execute("BEGIN")
+                c.executemany(INS_G, ((it["pk"]["S"], it["sk"]["N"], int(it["age"]["N"]),
+                                       dumps(it)) for it in items))
+                c.execute("COMMIT")
+            per_age = {x: age.count(x) for x in set(age)}
+            want = sum(min(QUERY_LIMIT, per_age.get(x, 0)) for x in data.query_ages)
+            ex = c.execute
+            Q = "SELECT item FROM items_g WHERE age = ? ORDER BY sk LIMIT ?"
+            ages, L = data.query_ages, QUERY_LIMIT
+
+            def body():
+                rows = 0
+                c.execute("BEGIN")
+                for x in ages:
+                    rows += len([loads(r[0]) for r in ex(Q, (x, L))])
+                c.execute("COMMIT")
+                return rows
+            rec = timed("gsi_query/sql", sysname, len(ages), body, W, limit=L)
+            check(rec, rec["check"] == want, f"{rec['check']} items, expected {want}",
+                  sysname, "gsi_query/sql")
+        if "gsi_put" in wl:
+            guarded("gsi_put/sql", gsi_put)
+        if "gsi_query" in wl:
+            guarded("gsi_query/sql", gsi_query)
     c.close()
 
 
@@ -1353,9 +1484,14 @@ def new_workloads_note(pa: dict) -> str:
             f"(queries/s; table of {fp} partitions, {fq} queries; moto {mfp} partitions, "
             f"{mfq} queries); transact_write = TransactWriteItems of {TX_SIZE} Puts of new "
             f"items into a fresh table (items/s; moto: at most {pa.get('moto_tx_num')} items, "
-            "as it deep-copies the table for every item of a transaction). n/a: not run on "
+            "as it deep-copies the table for every item of a transaction); gsi_put = PutItem "
+            f"into a fresh table with a global secondary index {GSI_NAME} (age N HASH, sk N "
+            "RANGE, ALL), every item indexed (items/s); gsi_query = Query of that index, "
+            f"age = :a, Limit={QUERY_LIMIT} (queries/s). n/a: not run on "
             "that API/system (SQLite: UPDATE with json_set, "
-            f"plain INSERT, BEGIN + {TX_SIZE} inserts + COMMIT; no filter_query).")
+            f"plain INSERT, BEGIN + {TX_SIZE} inserts + COMMIT; gsi_* on a table with an age "
+            "column and INDEX(age, sk), SELECT ... WHERE age = ? ORDER BY sk LIMIT 10; "
+            "no filter_query).")
 
 
 def text_table(header, rows) -> str:

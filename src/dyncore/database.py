@@ -81,8 +81,8 @@ _log = logging.getLogger("dyncore")
 class TableHandle:
     """An open table: its catalog record, key schema codec and store."""
 
-    __slots__ = ("name", "record", "schema", "store", "pk", "sk", "key_names", "arn",
-                 "deleted", "capacity", "indexes")
+    __slots__ = ("name", "record", "schema", "store", "pk", "sk", "key_names", "key_types",
+                 "arn", "deleted", "capacity", "indexes")
 
     def __init__(self, record: dict, store: TableStore):
         self.name = record["name"]
@@ -93,6 +93,7 @@ class TableHandle:
         self.schema = _core.KeySchema(self.pk, attrs[self.pk], self.sk,
                                       attrs[self.sk] if self.sk else None)
         self.key_names = (self.pk,) if self.sk is None else (self.pk, self.sk)
+        self.key_types = {k: attrs[k] for k in self.key_names}
         self.arn = _schema.table_arn(self.name)
         self.deleted = False
         self.capacity = None   # its Capacity meter (dyncore.table.capacity), set on open

@@ -51,7 +51,7 @@ class Plan:
     """The checked trees of one request (None where absent)."""
 
     __slots__ = ("condition", "filter", "projection", "update", "key_condition",
-                 "legacy_update")
+                 "legacy_update", "key_terms")
 
     def __init__(self, condition=None, filter=None, projection=None, update=None,  # noqa: A002
                  key_condition=None):
@@ -61,6 +61,9 @@ class Plan:
         self.update = update
         self.key_condition = key_condition
         self.legacy_update = False   # the update came from AttributeUpdates
+        # the key condition's terms, once a Query has checked them (a plan is
+        # cached with its values, so they hold for every request it serves)
+        self.key_terms = None
 
 
 _EMPTY = Plan()

@@ -594,7 +594,7 @@ def query(db, p: dict, form: int) -> dict:
     if idx is not None:
         return _query_index(t, idx, p, plan, form)
     select = _select(p, False, plan.projection)
-    pk_value, sk_op, sk_values = key_condition_of(t, p, plan.key_condition)
+    pk_value, sk_op, sk_values = key_condition_of(t, p, plan)
     # expression values are in client form, KeyConditions' in the request's
     vform = form if plan.key_condition is None else _CLIENT
     _query_filter_keys(t, p, plan)
@@ -624,7 +624,7 @@ def _after_start(rng: KeyRange, start: bytes, prefix: bytes, reverse: bool) -> K
 def _query_index(t, idx, p: dict, plan, form: int) -> dict:
     view = _IndexView(t, idx)
     select = _select(p, True, plan.projection)
-    kc = index_key_condition_of(idx, p, plan.key_condition)
+    kc = index_key_condition_of(idx, p, plan)
     vform = form if plan.key_condition is None else _CLIENT
     _query_filter_keys(view, p, plan)
     rng = _index_key_range(idx, kc, vform)

@@ -8,7 +8,7 @@ checks their types against the key schema when it encodes them.
 from __future__ import annotations
 
 from dyncore.errors import ValidationException
-from dyncore.expr import IndexKeyCondition, KeyTerm, analyse_key_condition, match_key_terms
+from dyncore.expr import IndexKeyCondition, KeyTerm, match_key_terms
 from dyncore.expr.keycond import validate_key_condition
 
 __all__ = ["key_condition_of", "index_key_condition_of"]
@@ -31,30 +31,36 @@ def _both_or_neither(p: dict, tree):
     return legacy
 
 
-def key_condition_of(t, p: dict, tree):
+def _terms(plan) -> tuple:
+    """The checked terms of plan's KeyConditionExpression, kept on the plan."""
+    terms = plan.key_terms
+    if terms is None:
+        terms = plan.key_terms = validate_key_condition(plan.key_condition)
+    return terms
+
+
+def key_condition_of(t, p: dict, plan):
     """(pk value, sort-key operator or None, sort-key values) of Query p on
-    table t: from `tree`, the request's KeyConditionExpression already parsed
-    (values in client form), or from the legacy KeyConditions (values in the
-    request's form)."""
-    legacy = _both_or_neither(p, tree)
+    table t: from plan's KeyConditionExpression, already parsed (values in
+    client form), or from the legacy KeyConditions (values in the request's
+    form)."""
+    legacy = _both_or_neither(p, plan.key_condition)
+    sks = () if t.sk is None else (t.sk,)
     if legacy is not None:
-        kc = _legacy((t.pk,), () if t.sk is None else (t.sk,), legacy)
-        return kc.pk_values[0], kc.sk_op, list(kc.sk_values)
-    types = {t.pk: t.schema.pk_type}
-    if t.sk:
-        types[t.sk] = t.schema.sk_type
-    kc = analyse_key_condition(tree, (t.pk, t.sk), types)
-    return kc.pk_value, kc.sk_op, list(kc.sk_values)
+        kc = _legacy((t.pk,), sks, legacy)
+    else:
+        kc = match_key_terms(_terms(plan), (t.pk,), sks, t.key_types)
+    return kc.pk_values[0], kc.sk_op, list(kc.sk_values)
 
 
-def index_key_condition_of(idx, p: dict, tree) -> IndexKeyCondition:
+def index_key_condition_of(idx, p: dict, plan) -> IndexKeyCondition:
     """The key condition of Query p on secondary index idx (whose key may
     have several attributes a side: dyncore.table.index), as
     key_condition_of reads it."""
-    legacy = _both_or_neither(p, tree)
+    legacy = _both_or_neither(p, plan.key_condition)
     if legacy is not None:
         return _legacy(idx.pks, idx.sks, legacy)
-    return match_key_terms(validate_key_condition(tree), idx.pks, idx.sks, idx.key_types())
+    return match_key_terms(_terms(plan), idx.pks, idx.sks, idx.key_types)
 
 
 def _legacy(pks: tuple, sks: tuple, conditions: dict) -> IndexKeyCondition:

@@ -98,8 +98,8 @@ class Index:
 
     __slots__ = ("name", "table", "pks", "sks", "pk_types", "sk_types", "pk", "sk",
                  "pk_type", "sk_type", "projection", "attrs", "schema", "store",
-                 "base_keys", "key_names", "record", "backfilling", "local", "capacity",
-                 "_pk_schemas", "_sk_schemas")
+                 "base_keys", "key_names", "key_types", "record", "backfilling", "local",
+                 "capacity", "_pk_schemas", "_sk_schemas")
 
     def __init__(self, record: dict, attributes: dict, base_keys: tuple, store,
                  table: str):
@@ -117,6 +117,7 @@ class Index:
         self.pk_type = self.pk_types[0]
         self.sk_type = self.sk_types[0] if self.sks else None
         self.key_names = self.pks + self.sks
+        self.key_types = dict(zip(self.key_names, self.pk_types + self.sk_types))
         # encodes projected entries (every index key attribute is in them)
         self.schema = _core.KeySchema(self.pk, self.pk_type, self.sk, self.sk_type)
         self._pk_schemas = tuple(_core.KeySchema(n, t) for n, t in zip(self.pks, self.pk_types))
@@ -141,8 +142,6 @@ class Index:
         """A multi-attribute key (more than one attribute on a side)."""
         return len(self.pks) > 1 or len(self.sks) > 1
 
-    def key_types(self) -> dict:
-        return dict(zip(self.key_names, self.pk_types + self.sk_types))
 
     # -- entries ---------------------------------------------------------------
 
