@@ -82,7 +82,7 @@ class TableHandle:
     """An open table: its catalog record, key schema codec and store."""
 
     __slots__ = ("name", "record", "schema", "store", "pk", "sk", "key_names", "key_types",
-                 "arn", "deleted", "capacity", "indexes")
+                 "key_sig", "arn", "deleted", "capacity", "indexes")
 
     def __init__(self, record: dict, store: TableStore):
         self.name = record["name"]
@@ -94,6 +94,7 @@ class TableHandle:
                                       attrs[self.sk] if self.sk else None)
         self.key_names = (self.pk,) if self.sk is None else (self.pk, self.sk)
         self.key_types = {k: attrs[k] for k in self.key_names}
+        self.key_sig = (self.key_names, tuple(self.key_types.items()))
         self.arn = _schema.table_arn(self.name)
         self.deleted = False
         self.capacity = None   # its Capacity meter (dyncore.table.capacity), set on open

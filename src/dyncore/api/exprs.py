@@ -51,7 +51,7 @@ class Plan:
     """The checked trees of one request (None where absent)."""
 
     __slots__ = ("condition", "filter", "projection", "update", "key_condition",
-                 "legacy_update", "key_terms")
+                 "legacy_update", "key_terms", "key_match")
 
     def __init__(self, condition=None, filter=None, projection=None, update=None,  # noqa: A002
                  key_condition=None):
@@ -64,6 +64,7 @@ class Plan:
         # the key condition's terms, once a Query has checked them (a plan is
         # cached with its values, so they hold for every request it serves)
         self.key_terms = None
+        self.key_match = None   # (key signature, its IndexKeyCondition): the last match
 
 
 _EMPTY = Plan()

@@ -31,12 +31,19 @@ def _both_or_neither(p: dict, tree):
     return legacy
 
 
-def _terms(plan) -> tuple:
-    """The checked terms of plan's KeyConditionExpression, kept on the plan."""
+def _matched(plan, pks: tuple, sks: tuple, types: dict, sig) -> IndexKeyCondition:
+    """match_key_terms of plan's KeyConditionExpression against a key
+    schema, kept on the plan with the schema's signature `sig` (names and
+    types: another table's schema matches afresh)."""
+    memo = plan.key_match
+    if memo is not None and memo[0] == sig:
+        return memo[1]
     terms = plan.key_terms
     if terms is None:
         terms = plan.key_terms = validate_key_condition(plan.key_condition)
-    return terms
+    kc = match_key_terms(terms, pks, sks, types)
+    plan.key_match = (sig, kc)
+    return kc
 
 
 def key_condition_of(t, p: dict, plan):
@@ -49,7 +56,7 @@ def key_condition_of(t, p: dict, plan):
     if legacy is not None:
         kc = _legacy((t.pk,), sks, legacy)
     else:
-        kc = match_key_terms(_terms(plan), (t.pk,), sks, t.key_types)
+        kc = _matched(plan, (t.pk,), sks, t.key_types, t.key_sig)
     return kc.pk_values[0], kc.sk_op, list(kc.sk_values)
 
 
@@ -60,7 +67,7 @@ def index_key_condition_of(idx, p: dict, plan) -> IndexKeyCondition:
     legacy = _both_or_neither(p, plan.key_condition)
     if legacy is not None:
         return _legacy(idx.pks, idx.sks, legacy)
-    return match_key_terms(_terms(plan), idx.pks, idx.sks, idx.key_types)
+    return _matched(plan, idx.pks, idx.sks, idx.key_types, idx.key_sig)
 
 
 def _legacy(pks: tuple, sks: tuple, conditions: dict) -> IndexKeyCondition:

@@ -98,8 +98,8 @@ class Index:
 
     __slots__ = ("name", "table", "pks", "sks", "pk_types", "sk_types", "pk", "sk",
                  "pk_type", "sk_type", "projection", "attrs", "schema", "store",
-                 "base_keys", "key_names", "key_types", "record", "backfilling", "local",
-                 "capacity", "_pk_schemas", "_sk_schemas")
+                 "base_keys", "key_names", "key_types", "key_sig", "record", "backfilling",
+                 "local", "capacity", "_pk_schemas", "_sk_schemas")
 
     def __init__(self, record: dict, attributes: dict, base_keys: tuple, store,
                  table: str):
@@ -118,6 +118,7 @@ class Index:
         self.sk_type = self.sk_types[0] if self.sks else None
         self.key_names = self.pks + self.sks
         self.key_types = dict(zip(self.key_names, self.pk_types + self.sk_types))
+        self.key_sig = (self.pks, self.sks, tuple(self.key_types.items()))
         # encodes projected entries (every index key attribute is in them)
         self.schema = _core.KeySchema(self.pk, self.pk_type, self.sk, self.sk_type)
         self._pk_schemas = tuple(_core.KeySchema(n, t) for n, t in zip(self.pks, self.pk_types))

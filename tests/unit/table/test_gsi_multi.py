@@ -374,3 +374,18 @@ def test_random_queries_match_a_model(rows, t, r, n_sk, op, nums, strs, forward,
         assert got == [m[4] for m in want]
     finally:
         db.close()
+
+
+def test_a_cached_key_condition_is_matched_again_for_another_schema(client):
+    """The same KeyConditionExpression and values against two tables whose
+    key attributes share names but not types: the second still gets the
+    type error (a plan's key match is kept per key schema)."""
+    for name, t in (("numkeys", "N"), ("strkeys", "S")):
+        client.create_table(TableName=name, BillingMode="PAY_PER_REQUEST",
+                            KeySchema=[{"AttributeName": "k", "KeyType": "HASH"}],
+                            AttributeDefinitions=[{"AttributeName": "k", "AttributeType": t}])
+    q = dict(KeyConditionExpression="k = :v", ExpressionAttributeValues={":v": {"N": "1"}})
+    assert client.query(TableName="numkeys", **q)["Count"] == 0
+    with pytest.raises(ValidationException, match="Condition parameter type does not match"):
+        client.query(TableName="strkeys", **q)
+    assert client.query(TableName="numkeys", **q)["Count"] == 0
