@@ -138,12 +138,6 @@ class Index:
         # a local index, whose units are the table's
         self.capacity = None
 
-    @property
-    def multi(self) -> bool:
-        """A multi-attribute key (more than one attribute on a side)."""
-        return len(self.pks) > 1 or len(self.sks) > 1
-
-
     # -- entries ---------------------------------------------------------------
 
     def check(self, item: dict | None) -> None:

@@ -191,7 +191,8 @@ def test_writes_move_and_drop_entries(filled):
 def test_keys_only_projection_holds_every_key_attribute(client):
     create(client, projection={"ProjectionType": "KEYS_ONLY"})
     client.put_item(TableName="mat", Item=item("a", "W", "NA", 1, "upper", extra={"S": "x"}))
-    got = client.query(TableName="mat", IndexName="multi", KeyConditionExpression="t = :t AND r = :r",
+    got = client.query(TableName="mat", IndexName="multi",
+                       KeyConditionExpression="t = :t AND r = :r",
                        ExpressionAttributeValues=V)["Items"]
     assert got == [{"pk": {"S": "a"}, "t": {"S": "W"}, "r": {"S": "NA"}, "round": {"N": "1"},
                     "bracket": {"S": "upper"}}]
@@ -273,7 +274,8 @@ def test_added_by_update_table_is_backfilled(client):
         TableName="mat", KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
         AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
         BillingMode="PAY_PER_REQUEST")
-    for row in [("a", "W", "NA", 2, "upper"), ("b", "W", "NA", 1, "lower"), ("c", "W", None, 1, "x")]:
+    for row in [("a", "W", "NA", 2, "upper"), ("b", "W", "NA", 1, "lower"),
+                ("c", "W", None, 1, "x")]:
         client.put_item(TableName="mat", Item=item(*row))
     client.update_table(
         TableName="mat",
