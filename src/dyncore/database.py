@@ -312,15 +312,19 @@ class Database:
             raise ClosedError("the database is closed")
 
     def table(self, name: str) -> TableHandle:
-        """The open table `name`; ResourceNotFoundException if there is none."""
+        """The open table `name` (or its ARN: DynamoDB takes a table's ARN
+        wherever it takes its name); ResourceNotFoundException if there is
+        none."""
         t = self._tables.get(name)
         if t is not None:
             return t
+        if isinstance(name, str) and name.startswith("arn:"):
+            name = _schema.table_name_of_arn(name)
         with self._lock:
             self._check_open()
             t = self._tables.get(name)
             if t is None:
-                record = self.catalog.get(name) if isinstance(name, str) else None
+                record = self.catalog.get(name) if isinstance(name, str) and name else None
                 if record is None:
                     raise ResourceNotFoundException("Requested resource not found")
                 t = self._open_table(record)
@@ -623,8 +627,8 @@ class Database:
             items, size = t.store.count(count_items)
             desc = _schema.describe(t.record, items, size, status="DELETING",
                                     index_counts=self._index_counts(t))
-            self.catalog.delete(name)
-            self._tables.pop(name, None)
+            self.catalog.delete(t.name)
+            self._tables.pop(t.name, None)
             t.deleted = True
         self._close_store(t.store)
         shutil.rmtree(self._table_dir(t.record), ignore_errors=True)

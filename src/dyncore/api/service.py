@@ -21,7 +21,7 @@ _item_size = _core.item_size
 _JSON = _core.FORM_JSON
 _FALLBACK = object()
 
-__all__ = ["Service", "HANDLERS"]
+__all__ = ["Service", "HANDLERS", "framework_message", "FRAMEWORK_PREFIX"]
 
 HANDLERS = {
     "CreateTable": control.create_table,
@@ -49,6 +49,50 @@ HANDLERS = {
 
 
 _MODES = {_core.FORM_NATIVE: "native", _core.FORM_CLIENT: "client", _core.FORM_JSON: "json"}
+
+# Current DynamoDB reports some checks through its request framework, whose
+# messages start "1 validation error detected: ". Which ones is a property
+# of the operation and the check, not of the message: the same unused
+# ExpressionAttributeNames is bare on GetItem, Query and the transactions
+# (moto's tests re-run against DynamoDB; see reference/dynamodb.md, §6).
+# operation -> the starts of the messages that carry the prefix.
+FRAMEWORK_PREFIX = "1 validation error detected: "
+_WRITE_CHECKS = (
+    "Value provided in ExpressionAttributeNames unused in expressions",
+    "Value provided in ExpressionAttributeValues unused in expressions",
+    "ExpressionAttributeValues must not be empty",
+    "One or more parameter values were invalid: An string set  may not be empty",
+    "One or more parameter values were invalid: An number set  may not be empty",
+    "One or more parameter values were invalid: An binary set  may not be empty",
+    "Invalid UpdateExpression: The expression can not be empty",
+    'Invalid UpdateExpression: The "',      # a clause used twice
+    "Invalid UpdateExpression: Two document paths",
+)
+_SELECT_CHECKS = (
+    "ALL_PROJECTED_ATTRIBUTES can be used only when Querying using an IndexName",
+    "Must specify the AttributesToGet or ProjectionExpression when choosing to get",
+    "Cannot specify the ",
+)
+FRAMEWORK_CHECKS = {"PutItem": _WRITE_CHECKS, "UpdateItem": _WRITE_CHECKS,
+                    "DeleteItem": _WRITE_CHECKS, "Query": _SELECT_CHECKS,
+                    "Scan": _SELECT_CHECKS}
+# an empty set among a write's ExpressionAttributeValues is reported as the
+# set's own framework error, not as an invalid value
+_EAV_WRAPPER = "ExpressionAttributeValues contains invalid value: "
+
+
+def framework_message(operation: str, message: str) -> str | None:
+    """message as DynamoDB reports it for `operation` when that check comes
+    through its request framework (None: unchanged)."""
+    checks = FRAMEWORK_CHECKS.get(operation)
+    if checks is None:
+        return None
+    if checks is _WRITE_CHECKS and message.startswith(_EAV_WRAPPER) and \
+            message.endswith("may not be empty"):
+        message = message[len(_EAV_WRAPPER):]
+    if message.startswith(checks):
+        return FRAMEWORK_PREFIX + message
+    return None
 
 # Single-item writes that may skip the generic shape check when their
 # expressions repeat an earlier valid request's (see Service.write):
@@ -193,6 +237,10 @@ class Service:
                     raise ParamValidationError(report) from None
             if isinstance(e, TypeError):
                 raise
+            if isinstance(e, ValidationException):
+                message = framework_message(operation, e.message)
+                if message is not None:
+                    raise ValidationException(message, operation) from None
             if e.operation_name != operation:
                 e = e.with_operation(operation)
             raise e.with_traceback(None) from None

@@ -35,6 +35,8 @@ __all__ = ["transact_write_items", "transact_get_items", "TRANSACTION_BYTES"]
 
 TRANSACTION_BYTES = 4 << 20
 _item_size = _core.item_size
+_EMPTY_KEY = "One or more parameter values were invalid: The AttributeValue for a key"
+_EMPTY_KEY_TX = "One or more parameter values are not valid. The AttributeValue for a key"
 _KINDS = (("ConditionCheck", "ConditionCheck"), ("Put", "PutItem"), ("Delete", "DeleteItem"),
           ("Update", "UpdateItem"))
 
@@ -117,7 +119,14 @@ def _prepare_write(db, i: int, entry: dict, form: int) -> _Action:
     if kind == "Put":
         h, key, value, size = t.schema.encode_item(r["Item"], form)
         return _Action(kind, r, plan, t, h, key, value, size)
-    h, key = t.schema.encode_key(r["Key"], form)
+    try:
+        h, key = t.schema.encode_key(r["Key"], form)
+    except ValidationException as e:
+        # an empty key value in a transaction: the wording of an item's
+        # ("are not valid."), not of a key's ("were invalid:")
+        if e.message.startswith(_EMPTY_KEY):
+            raise ValidationException(_EMPTY_KEY_TX + e.message[len(_EMPTY_KEY):]) from None
+        raise
     if kind == "Update" and plan.update is not None:
         check_update_keys(plan.update, t.key_names)
     return _Action(kind, r, plan, t, h, key)

@@ -30,7 +30,7 @@ import uuid
 from dyncore.errors import ValidationException
 
 __all__ = ["record_from_create", "describe", "check_gsis", "describe_gsis", "key_names",
-           "ARN_PREFIX", "table_arn", "on_demand_throughput", "decreases_today"]
+           "ARN_PREFIX", "table_arn", "table_name_of_arn", "on_demand_throughput", "decreases_today"]
 
 ARN_PREFIX = "arn:aws:dynamodb:local:000000000000:table/"
 _INVALID = "One or more parameter values were invalid: "
@@ -38,6 +38,17 @@ _INVALID = "One or more parameter values were invalid: "
 
 def table_arn(name: str) -> str:
     return ARN_PREFIX + name
+
+
+def table_name_of_arn(arn: str) -> str:
+    """The table name in a table ARN (arn:<partition>:dynamodb:<region>:
+    <account>:table/<name>; any region and account: the local database is
+    the only one), or "" if arn is not a table's."""
+    parts = arn.split(":", 5)
+    if len(parts) != 6 or parts[2] != "dynamodb" or not parts[5].startswith("table/"):
+        return ""
+    name = parts[5][len("table/"):]
+    return "" if "/" in name else name
 
 
 def key_names(record: dict) -> tuple[str, str | None]:

@@ -506,7 +506,7 @@ SEMANTIC = [
           ("a <> b", "<>"),
       ]],
     *[("KeyCondition", expr, None, {":a": S("1"), ":b": S("1")},
-       E(f"Invalid condition in KeyConditionExpression: {op} operator must have the key attribute as its first operand"))  # [D]
+       E(INV_K + f"Invalid condition in KeyConditionExpression: {op} operator must have the key attribute as its first operand"))  # [D] prefix [M]
       for expr, op in [
           (":a between size(b) and size(a) and b > :b", "BETWEEN"),
           ("begins_with(:a, b) and a > :b", "begins_with"),
@@ -514,13 +514,13 @@ SEMANTIC = [
     *[("KeyCondition", expr, None, None, E(INV_K + "KeyConditionExpressions cannot contain nested operations"))  # [D] prefix [I]
       for expr in ["size(b) > a AND a.b > b AND b > c", "a > size(b.d)", "a between size(b) and size(a)"]],
     *[("KeyCondition", expr, None, None,
-       E("Invalid condition in KeyConditionExpression: Multiple attribute names used in one condition"))  # [D][M]
+       E(INV_K + "Invalid condition in KeyConditionExpression: Multiple attribute names used in one condition"))  # [D] prefix [M]
       for expr in ["b > a.b", "b between c[1] and d", "a between b and size(a)", "begins_with(a, b)"]],
     *[("KeyCondition", expr, {"#d": "pk"}, {":v": S("x")},
        E(INV_K + "KeyConditionExpressions cannot have conditions on nested attributes"))  # [D][P]
       for expr in ["b.d > a AND c.d > e.f", "a.d > c", "b[0] > a", "#d.foo = :v", "pk = :v AND :v < sk.foo"]],
     *[("KeyCondition", expr, None, {":a": N("1"), ":b": N("1")},
-       E("Invalid condition in KeyConditionExpression: No key attribute specified"))  # [D]
+       E(INV_K + "Invalid condition in KeyConditionExpression: No key attribute specified"))  # [D] prefix [M]
       for expr in [":b > :a AND a < :b", ":a > b AND :a < :b"]],
     *[("KeyCondition", expr, None, {":a": N("1")},
        E(INV_K + "KeyConditionExpressions must only contain one condition per key"))  # [D][P]

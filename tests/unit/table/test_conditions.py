@@ -81,9 +81,9 @@ def test_bad_expression_changes_nothing(t):
     with pytest.raises(t.exceptions.ClientError) as e:
         t.put_item(TableName="tbl", Item={"pk": S("a")}, ConditionExpression="v = :x",
                    ExpressionAttributeValues={":x": N(1), ":y": N(2)})
-    assert err(e) == ("ValidationException",
-                      "Value provided in ExpressionAttributeValues unused in expressions: "
-                      "keys: {:y}")
+    assert err(e) == ("ValidationException",   # PutItem: the framework's prefix
+                      "1 validation error detected: Value provided in "
+                      "ExpressionAttributeValues unused in expressions: keys: {:y}")
     with pytest.raises(t.exceptions.ClientError) as e:
         t.put_item(TableName="tbl", Item={"pk": S("a")}, ConditionExpression="v = :x",
                    ExpressionAttributeValues={":x": N("abc")})
@@ -282,12 +282,12 @@ def test_projection(q):
 def test_select_and_projection(q):
     with pytest.raises(q.exceptions.ClientError) as e:
         q.scan(TableName="tbl", Select="COUNT", ProjectionExpression="sk")
-    assert err(e) == ("ValidationException", "Cannot specify the ProjectionExpression when "
-                      "choosing to get only the Count")
+    assert err(e) == ("ValidationException", "1 validation error detected: Cannot specify "
+                      "the ProjectionExpression when choosing to get only the Count")
     with pytest.raises(q.exceptions.ClientError) as e:
         q.scan(TableName="tbl", Select="ALL_ATTRIBUTES", AttributesToGet=["sk"])
-    assert err(e) == ("ValidationException", "Cannot specify the AttributesToGet when "
-                      "choosing to get ALL_ATTRIBUTES")
+    assert err(e) == ("ValidationException", "1 validation error detected: Cannot specify "
+                      "the AttributesToGet when choosing to get ALL_ATTRIBUTES")
     with pytest.raises(q.exceptions.ClientError) as e:
         q.scan(TableName="tbl", Select="SPECIFIC_ATTRIBUTES")
     assert err(e)[0] == "ValidationException"

@@ -1,0 +1,145 @@
+"""Where current DynamoDB's messages carry its request framework's
+"1 validation error detected: " lead: a property of the operation and the
+check (as moto's tests re-run against DynamoDB show), not of the message.
+Also the wordings that changed with it: an empty set among a write's
+ExpressionAttributeValues, the key condition's "Invalid condition" errors,
+a parallel Scan's segment error, an empty key value in a transaction; and
+table ARNs accepted wherever a table name is."""
+import pytest
+
+import dyncore
+from dyncore.errors import ValidationException
+
+P = "1 validation error detected: "
+T = "fwp"
+
+
+@pytest.fixture
+def c(tmp_path):
+    db = dyncore.open(tmp_path / "d", sync="none")
+    yield _client(db)
+    db.close()
+
+
+def _client(db):
+    client = db.client()
+    client.create_table(TableName=T, KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+                        AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+                        BillingMode="PAY_PER_REQUEST")
+    client.put_item(TableName=T, Item={"pk": {"S": "a"}, "n": {"N": "1"}})
+    return client
+
+
+def message(fn, **kw):
+    with pytest.raises(ValidationException) as e:
+        fn(**kw)
+    return e.value.message
+
+
+UNUSED = "Value provided in ExpressionAttributeNames unused in expressions: keys: {#u}"
+NAMES = {"#u": "x"}
+
+
+def test_unused_names_are_prefixed_on_writes_only(c):
+    key = {"pk": {"S": "a"}}
+    cond = {"ConditionExpression": "attribute_exists(pk)", "ExpressionAttributeNames": NAMES}
+    assert message(c.put_item, TableName=T, Item=key, **cond) == P + UNUSED
+    assert message(c.delete_item, TableName=T, Key=key, **cond) == P + UNUSED
+    assert message(c.update_item, TableName=T, Key=key, UpdateExpression="SET n = :v",
+                   ExpressionAttributeValues={":v": {"N": "2"}},
+                   ExpressionAttributeNames=NAMES) == P + UNUSED
+    # the same check, bare, on reads and in transactions
+    assert message(c.get_item, TableName=T, Key=key, ProjectionExpression="pk",
+                   ExpressionAttributeNames=NAMES) == UNUSED
+    assert message(c.query, TableName=T, KeyConditionExpression="pk = :p",
+                   ExpressionAttributeValues={":p": {"S": "a"}},
+                   ExpressionAttributeNames=NAMES) == UNUSED
+    assert message(c.scan, TableName=T, ProjectionExpression="pk",
+                   ExpressionAttributeNames=NAMES) == UNUSED
+    from dyncore.errors import TransactionCanceledException
+    with pytest.raises((ValidationException, TransactionCanceledException)) as e:
+        c.transact_write_items(TransactItems=[{"Put": dict(TableName=T, Item=key, **cond)}])
+    assert UNUSED in str(e.value) and P not in str(e.value)
+    assert c.get_item(TableName=T, Key=key)["Item"] == {"pk": {"S": "a"}, "n": {"N": "1"}}
+
+
+@pytest.mark.parametrize("expr,values,want", [
+    ("", None, "Invalid UpdateExpression: The expression can not be empty;"),
+    ("ADD x :one SET a = :one ADD y :one", {":one": {"N": "1"}},
+     'Invalid UpdateExpression: The "ADD" section can only be used once in an update '
+     "expression;"),
+    ("SET s = :one REMOVE s.nested", {":one": {"N": "1"}},
+     "Invalid UpdateExpression: Two document paths overlap with each other; must remove or "
+     "rewrite one of these paths; path one: [s], path two: [s, nested]"),
+    ("SET n = :v", {":v": {"SS": []}},
+     "One or more parameter values were invalid: An string set  may not be empty"),
+])
+def test_update_expression_checks_are_prefixed(c, expr, values, want):
+    kw = {"ExpressionAttributeValues": values} if values else {}
+    assert message(c.update_item, TableName=T, Key={"pk": {"S": "a"}}, UpdateExpression=expr,
+                   **kw) == P + want
+    assert c.get_item(TableName=T, Key={"pk": {"S": "a"}})["Item"]["n"] == {"N": "1"}
+
+
+def test_empty_values_and_sets_on_writes(c):
+    assert message(c.update_item, TableName=T, Key={"pk": {"S": "a"}},
+                   UpdateExpression="SET n = :v", ExpressionAttributeValues={}) == \
+        P + "ExpressionAttributeValues must not be empty"
+    assert message(c.put_item, TableName=T, Item={"pk": {"S": "b"}, "s": {"NS": []}}) == \
+        P + "One or more parameter values were invalid: An number set  may not be empty"
+    # a read keeps the invalid-value wording for the same empty set
+    assert message(c.query, TableName=T, KeyConditionExpression="pk = :p",
+                   FilterExpression="n = :s",
+                   ExpressionAttributeValues={":p": {"S": "a"}, ":s": {"SS": []}}) == \
+        "ExpressionAttributeValues contains invalid value: One or more parameter values " \
+        "were invalid: An string set  may not be empty"
+
+
+@pytest.mark.parametrize("op", ["query", "scan"])
+def test_select_conflicts_are_prefixed(c, op):
+    kw = {"KeyConditionExpression": "pk = :p", "ExpressionAttributeValues": {":p": {"S": "a"}}} \
+        if op == "query" else {}
+    fn = getattr(c, op)
+    assert message(fn, TableName=T, Select="ALL_PROJECTED_ATTRIBUTES", **kw) == \
+        P + "ALL_PROJECTED_ATTRIBUTES can be used only when Querying using an IndexName"
+    assert message(fn, TableName=T, Select="SPECIFIC_ATTRIBUTES", **kw) == \
+        P + "Must specify the AttributesToGet or ProjectionExpression when choosing to get " \
+        "SPECIFIC_ATTRIBUTES"
+    assert message(fn, TableName=T, Select="COUNT", ProjectionExpression="pk", **kw) == \
+        P + "Cannot specify the ProjectionExpression when choosing to get only the Count"
+
+
+def test_reworded_checks(c):
+    assert message(c.scan, TableName=T, Segment=3, TotalSegments=3) == \
+        "The Segment parameter is zero-based and must be less than parameter TotalSegments"
+    assert message(c.query, TableName=T, KeyConditionExpression="(pk = x)") == \
+        "Invalid KeyConditionExpression: Invalid condition in KeyConditionExpression: " \
+        "Multiple attribute names used in one condition"
+    assert message(c.transact_write_items, TransactItems=[{"Update": {
+        "TableName": T, "Key": {"pk": {"S": ""}}, "UpdateExpression": "SET n = :v",
+        "ExpressionAttributeValues": {":v": {"N": "2"}}}}]) == \
+        "One or more parameter values are not valid. The AttributeValue for a key attribute " \
+        "cannot contain an empty string value. Key: pk"
+
+
+def test_a_table_arn_stands_for_its_name(c):
+    arn = c.describe_table(TableName=T)["Table"]["TableArn"]
+    c.put_item(TableName=arn, Item={"pk": {"S": "b"}})
+    assert c.get_item(TableName=arn, Key={"pk": {"S": "b"}})["Item"] == {"pk": {"S": "b"}}
+    assert c.scan(TableName=arn)["Count"] == 2
+    assert c.query(TableName=arn, KeyConditionExpression="pk = :p",
+                   ExpressionAttributeValues={":p": {"S": "b"}})["Count"] == 1
+    c.transact_write_items(TransactItems=[{"Update": {
+        "TableName": arn, "Key": {"pk": {"S": "c"}}, "UpdateExpression": "SET n = :v",
+        "ExpressionAttributeValues": {":v": {"N": "3"}}}}])
+    got = c.batch_get_item(RequestItems={arn: {"Keys": [{"pk": {"S": "c"}}]}})
+    assert got["Responses"] == {arn: [{"pk": {"S": "c"}, "n": {"N": "3"}}]}   # keyed as asked
+    out = c.batch_write_item(RequestItems={arn: [{"DeleteRequest": {"Key": {"pk": {"S": "c"}}}}]})
+    assert out["UnprocessedItems"] == {}
+    assert c.describe_table(TableName=arn)["Table"]["TableName"] == T
+    with pytest.raises(c.exceptions.ResourceNotFoundException):
+        c.get_item(TableName=arn + "x", Key={"pk": {"S": "b"}})
+    with pytest.raises(c.exceptions.ResourceNotFoundException):
+        c.get_item(TableName=arn + "/index/foo", Key={"pk": {"S": "b"}})
+    c.delete_table(TableName=arn)
+    assert c.list_tables()["TableNames"] == []
