@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 CSRC   := $(wildcard csrc/*.c csrc/*.h) $(wildcard src/dyncore/*.pyx src/dyncore/*.pxd src/dyncore/*.pxi)
 EXT    := $(firstword $(wildcard src/dyncore/_core*.so))
 
-.PHONY: all build run test test-long bench clean
+.PHONY: all build run test test-long conformance bench clean
 
 all: build
 
@@ -30,6 +30,10 @@ test: build
 
 test-long: build
 	$(PY) -m pytest -q -p no:cacheprovider -m long
+
+# moto's tests verified against real DynamoDB, run against dyncore serve (network needed)
+conformance: build
+	$(PY) tools/moto_verified.py
 
 bench: build
 	$(PY) -m pip install -q -e '.[dev,bench]'
