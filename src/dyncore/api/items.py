@@ -34,6 +34,8 @@ __all__ = ["put_item", "get_item", "delete_item", "update_item", "query", "scan"
            "projected", "updated_item"]
 
 BATCH_GET_BYTES = 16 << 20
+_INDEX_KEY_EMPTY = ("One or more parameter values are not valid. A value specified for a "
+                    "secondary index key is not supported.")
 _CLIENT = _core.FORM_CLIENT
 _decode = _core.decode_item
 _item_size = _core.item_size
@@ -83,7 +85,8 @@ def _return_old(p: dict) -> tuple[bool, bool]:
     DeleteItem; the old item's size also sets the write units charged."""
     rv = p.get("ReturnValues") or "NONE"
     if rv not in ("NONE", "ALL_OLD"):
-        raise ValidationException("ReturnValues can only be ALL_OLD or NONE")
+        # (dynalite's older recording: "ReturnValues can only be ALL_OLD or NONE")
+        raise ValidationException("Return values set to invalid value")
     all_old = rv == "ALL_OLD"
     return all_old, all_old or p.get("ReturnConsumedCapacity") not in (None, "NONE")
 
@@ -277,7 +280,17 @@ def update_item(db, p: dict, form: int, plan=None) -> dict:
         cap.add_write(h, write_units(max(_item_size(value), _size(old))))
         return value, (old, old_item, new_item, value)
 
-    old, old_item, new_item, value = t.store.read_modify_write(h, key, change)
+    try:
+        old, old_item, new_item, value = t.store.read_modify_write(h, key, change)
+    except ValidationException as e:
+        if e.message.startswith(_INDEX_KEY_EMPTY):   # DynamoDB's wording for an update
+            what = "string" if "empty string" in e.message else "binary"
+            raise ValidationException(
+                "One or more parameter values are not valid. The update expression attempted "
+                "to update a secondary index key to a value that is not supported. The "
+                f"AttributeValue for a key attribute cannot contain an empty {what} value.") \
+                from None
+        raise
     out = {}
     if rv == "ALL_OLD":
         if old is not None:
@@ -711,17 +724,22 @@ def batch_get_item(db, p: dict, form: int) -> dict:
             if size < BATCH_GET_BYTES:
                 v = t.store.get(h, k)
                 n = _size(v)
-                units = read_units(n, consistent)   # each key rounded on its own
-                try:
-                    t.capacity.read(h, units)
-                except THROTTLED as e:
-                    throttled = e
+                # an item that would take the answer past 16 MB goes back
+                # unread, so the answer holds at most 16 MB
+                if v is not None and size + n > BATCH_GET_BYTES:
+                    size = BATCH_GET_BYTES
                 else:
-                    capacity[t.name] = capacity.get(t.name, 0.0) + units
-                    if v is not None:
-                        size += n
-                        got.append(projected(v, projection, form))
-                    continue
+                    units = read_units(n, consistent)   # each key rounded on its own
+                    try:
+                        t.capacity.read(h, units)
+                    except THROTTLED as e:
+                        throttled = e
+                    else:
+                        capacity[t.name] = capacity.get(t.name, 0.0) + units
+                        if v is not None:
+                            size += n
+                            got.append(projected(v, projection, form))
+                        continue
             entry = unprocessed.setdefault(name, {kk: vv for kk, vv in r.items()
                                                   if kk != "Keys"})
             entry.setdefault("Keys", []).append(key)

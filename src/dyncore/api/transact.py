@@ -218,7 +218,7 @@ def transact_write_items(db, p: dict, form: int) -> dict:
         # [inferred from captures of DynamoDB's answers to a replay]
         if wanted(p):
             units = json.loads(db.txlog.note(token) or "{}")
-            out["ConsumedCapacity"] = consumed_list(p, units, READ)
+            out["ConsumedCapacity"] = consumed_list(p, units, READ, split=True)
         return out
     if wanted(p):
         out["ConsumedCapacity"] = _consumed(p, actions)
@@ -250,7 +250,8 @@ def _consumed(p: dict, actions) -> list:
                 into = groups.setdefault(group, {})
                 for index, u in by_name.items():
                     into[index] = into.get(index, 0.0) + u
-    return [consumed(p, name, u, WRITE, indexes.get(name)) for name, u in units.items()]
+    return [consumed(p, name, u, WRITE, indexes.get(name), split=True)
+            for name, u in units.items()]
 
 
 def _collection_metrics(actions) -> dict:
@@ -384,5 +385,5 @@ def transact_get_items(db, p: dict, form: int) -> dict:
         units[a.table.name] = units.get(a.table.name, 0.0) + u
     out = {"Responses": responses}
     if wanted(p):
-        out["ConsumedCapacity"] = consumed_list(p, units, READ)
+        out["ConsumedCapacity"] = consumed_list(p, units, READ, split=True)
     return out

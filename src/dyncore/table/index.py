@@ -80,6 +80,10 @@ _Q = struct.Struct(">Q")
 _INVALID = "One or more parameter values were invalid: "
 
 
+KEY_HASH_BYTES = 2048    # an index's partition key attributes together
+KEY_RANGE_BYTES = 1024   # its sort key attributes together
+
+
 def write_units_of(size: int) -> float:
     return float((size + 1023) >> 10 or 1)
 
@@ -145,11 +149,16 @@ class Index:
         empty value (DynamoDB's ValidationException texts)."""
         if item is None:
             return
-        for name, want in zip(self.key_names, self.pk_types + self.sk_types):
+        sizes = [0, 0]   # bytes of the partition and the sort key attributes
+        n_pk = len(self.pks)
+        for i, (name, want) in enumerate(zip(self.key_names, self.pk_types + self.sk_types)):
             v = item.get(name)
             if v is None:
                 continue
             got = next(iter(v))
+            if got == want and got != "N":
+                x = v[got]
+                sizes[i >= n_pk] += len(x.encode("utf-8")) if got == "S" else len(x)
             if got != want:
                 raise ValidationException(
                     _INVALID + f"Type mismatch for Index Key {name} Expected: {want} "
@@ -161,6 +170,12 @@ class Index:
                     "secondary index key is not supported. The AttributeValue for a key "
                     f"attribute cannot contain an empty {what} value. IndexName: "
                     f"{self.name}, IndexKey: {name}")
+        if sizes[0] > KEY_HASH_BYTES:
+            raise ValidationException(_INVALID + "Size of hashkey has exceeded the maximum "
+                                      "size limit of2048 bytes")   # (sic, as for tables)
+        if sizes[1] > KEY_RANGE_BYTES:
+            raise ValidationException(_INVALID + "Aggregated size of all range keys has "
+                                      "exceeded the size limit of 1024 bytes")
 
     def key_prefix(self, pk_values, form: int) -> bytes:
         """hash ‖ partition key components of the index partition key

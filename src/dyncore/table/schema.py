@@ -164,6 +164,9 @@ def record_from_create(params: dict, now: float) -> dict:
         raise ValidationException(
             _INVALID + f"Duplicate AttributeName in AttributeDefinitions: {dup}")  # [verify]
     key_schema = check_key_schema(params["KeySchema"], defined)
+    for member in ("LocalSecondaryIndexes", "GlobalSecondaryIndexes"):
+        if params.get(member) == []:
+            raise ValidationException(_INVALID + f"List of {member} is empty")
     lsis = check_lsis(params.get("LocalSecondaryIndexes") or [], defined, key_schema)
     gsis = check_gsis(params.get("GlobalSecondaryIndexes") or [], defined, key_schema, mode,
                       taken={x["name"] for x in lsis},

@@ -143,3 +143,28 @@ def test_a_table_arn_stands_for_its_name(c):
         c.get_item(TableName=arn + "/index/foo", Key={"pk": {"S": "b"}})
     c.delete_table(TableName=arn)
     assert c.list_tables()["TableNames"] == []
+
+
+def test_put_and_delete_refuse_return_values_they_cannot_give(c):
+    for fn, arg in ((c.put_item, {"Item": {"pk": {"S": "a"}}}),
+                    (c.delete_item, {"Key": {"pk": {"S": "a"}}})):
+        for rv in ("ALL_NEW", "UPDATED_OLD", "UPDATED_NEW"):
+            assert message(fn, TableName=T, ReturnValues=rv, **arg) == \
+                "Return values set to invalid value"
+    assert c.get_item(TableName=T, Key={"pk": {"S": "a"}})["Item"]["n"] == {"N": "1"}
+
+
+def test_batch_get_answers_at_most_16_mb(c):
+    """Items of about 300 KB: the answer holds as many as fit in 16 MB (55),
+    the rest come back in UnprocessedKeys."""
+    big = "x" * 300_000
+    keys = [{"pk": {"S": f"b{i:02}"}} for i in range(75)]
+    for k in keys:
+        c.put_item(TableName=T, Item=dict(k, d={"S": big}))
+    out = c.batch_get_item(RequestItems={T: {"Keys": keys}})
+    got = out["Responses"][T]
+    left = out["UnprocessedKeys"][T]["Keys"]
+    assert len(got) == 55 and len(left) == 20
+    assert sum(len(i["d"]["S"]) for i in got) <= 16 << 20
+    assert {i["pk"]["S"] for i in got} | {k["pk"]["S"] for k in left} == \
+        {k["pk"]["S"] for k in keys}

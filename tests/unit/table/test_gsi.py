@@ -342,3 +342,44 @@ def test_ended_intents_are_deleted_in_batches_and_stale_ones_replay_harmlessly(t
         want = sorted((f"k{k}", f"g{i % 3}", str(i))
                       for k, i in {i % 40: i for i in range(300)}.items())
         assert rows == want
+
+
+def test_index_key_size_limits_and_empty_index_lists(client):
+    create(client, [gsi()], attrs=[("pk", "S"), ("sk", "N"), ("g", "S"), ("gs", "N")])
+    ok = {"pk": {"S": "a"}, "sk": {"N": "1"}, "gs": {"N": "1"}}
+    with pytest.raises(ValidationException) as e:
+        client.put_item(TableName="tbl", Item=dict(ok, g={"S": "x" * 2049}))
+    assert e.value.message == (P + "Size of hashkey has exceeded the maximum size limit "
+                               "of2048 bytes")
+    client.put_item(TableName="tbl", Item=dict(ok, g={"S": "x" * 2048}))
+    # an empty index list is refused rather than ignored
+    for member in ("GlobalSecondaryIndexes", "LocalSecondaryIndexes"):
+        with pytest.raises(ValidationException) as e:
+            client.create_table(
+                TableName="empty", BillingMode="PAY_PER_REQUEST", **{member: []},
+                KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"},
+                           {"AttributeName": "sk", "KeyType": "RANGE"}],
+                AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"},
+                                      {"AttributeName": "sk", "AttributeType": "N"}])
+        assert e.value.message == P + f"List of {member} is empty"
+
+
+def test_index_sort_key_limit_and_update_wording(client):
+    attrs = [("pk", "S"), ("sk", "N"), ("g", "S"), ("t", "S")]
+    create(client, [gsi(keys=(("g", "HASH"), ("t", "RANGE")))], attrs=attrs)
+    item = {"pk": {"S": "a"}, "sk": {"N": "1"}, "g": {"S": "x"}}
+    with pytest.raises(ValidationException) as e:
+        client.put_item(TableName="tbl", Item=dict(item, t={"S": "y" * 1025}))
+    assert e.value.message == (P + "Aggregated size of all range keys has exceeded the size "
+                               "limit of 1024 bytes")
+    client.put_item(TableName="tbl", Item=dict(item, t={"S": "y" * 1024}))
+    with pytest.raises(ValidationException) as e:
+        client.update_item(TableName="tbl", Key={"pk": {"S": "a"}, "sk": {"N": "1"}},
+                           UpdateExpression="SET t = :e",
+                           ExpressionAttributeValues={":e": {"S": ""}})
+    assert e.value.message == (
+        "One or more parameter values are not valid. The update expression attempted to "
+        "update a secondary index key to a value that is not supported. The AttributeValue "
+        "for a key attribute cannot contain an empty string value.")
+    got = client.get_item(TableName="tbl", Key={"pk": {"S": "a"}, "sk": {"N": "1"}})["Item"]
+    assert got["t"] == {"S": "y" * 1024}

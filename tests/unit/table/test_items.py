@@ -245,8 +245,7 @@ def test_consumed_capacity(t):
     assert out["ConsumedCapacity"]["CapacityUnits"] == 1.0   # 5 KB eventually consistent: 2 x 0.5
     out = t.put_item(TableName="tbl", Item={"pk": {"S": "b"}, "sk": {"N": "1"}},
                      ReturnConsumedCapacity="TOTAL")
-    assert out["ConsumedCapacity"] == {"TableName": "tbl", "CapacityUnits": 1.0,
-                                       "WriteCapacityUnits": 1.0}
+    assert out["ConsumedCapacity"] == {"TableName": "tbl", "CapacityUnits": 1.0}
 
 
 def test_batch_limits(t):
