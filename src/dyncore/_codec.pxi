@@ -765,6 +765,11 @@ cdef int _enc_typed(_Enc *e, uint8_t code, object v, int level, uint64_t *size) 
         return _put_num_str(e, DC_T_N, v, size)
     if code == DC_T_B:
         return _put_wire_binary(e, DC_T_B, v, size)
+    if code == DC_T_TRUE or code == DC_T_NULL:
+        # the JSON protocol takes "true" / "false" strings for booleans, as
+        # DynamoDB's parser does (the shape check lets them through)
+        if e.form == _JSON and PyUnicode_Check(v) and v.lower() in ("true", "false"):
+            v = v.lower() == "true"
     if code == DC_T_TRUE:
         if v is True or v is False:
             _put_tag(e, DC_T_TRUE if v is True else DC_T_FALSE)

@@ -64,6 +64,7 @@ _PLAIN_JSON_HEAD = b"Content-Type: application/json\r\nx-amzn-RequestId: "
 # DynamoDB's answer to a request that is not POST / with a JSON content type
 _UNKNOWN_OPERATION = b"<UnknownOperationException/>\n"
 _TEXT_HEAD = b"Content-Type: text/plain\r\n"
+_HEALTHY = b"healthy: dynamodb.us-east-1.amazonaws.com "   # (sic: DynamoDB's, space and all)
 _TOO_LARGE = (413, _TEXT_HEAD, b"Request Entity Too Large\n")
 
 
@@ -114,15 +115,19 @@ class App:
         if method == b"POST" and path == b"/":
             return self._operation(headers, body)
         cors = b"origin" in headers
-        if method == b"OPTIONS":
-            return 200, _cors_preflight(headers), b""
+        rid = b"x-amzn-RequestId: %s\r\n" % self._request_id()
+        if method == b"OPTIONS" and cors:   # a browser's CORS preflight
+            return 200, rid + _cors_preflight(headers), b""
         if method == b"GET" and path == b"/metrics":
             return lambda: (200, b"Content-Type: text/plain; version=0.0.4\r\n",
                             self.metrics.render(self.db).encode())
         if method == b"GET" and path in (b"/", b"/health"):
-            return 200, _TEXT_HEAD + (_CORS if cors else b""), b"healthy: dyncore\n"
-        return 404, b"x-amz-crc32: %d\r\n%s" % (
-            zlib.crc32(_UNKNOWN_OPERATION), _CORS if cors else b""), _UNKNOWN_OPERATION
+            # GET / answers as DynamoDB's endpoint does; /health, dyncore's line
+            body = _HEALTHY if path == b"/" else b"healthy: dyncore\n"
+            return 200, b"%s%sx-amz-crc32: %d\r\n%s" % (
+                _TEXT_HEAD, rid, zlib.crc32(body), _CORS if cors else b""), body
+        return 404, b"%sx-amz-crc32: %d\r\n%s" % (
+            rid, zlib.crc32(_UNKNOWN_OPERATION), _CORS if cors else b""), _UNKNOWN_OPERATION
 
     def _operation(self, headers: dict, raw: bytes):
         # DynamoDB's order of checks (as dynalite recorded it): content type
@@ -135,10 +140,12 @@ class App:
             ctype = ctype.split(b";")[0].strip().lower()
             if raw and ctype not in CONTENT_TYPES:
                 # a missing or wrong content type: 404 and this body
-                return 404, b"x-amz-crc32: %d\r\n%s" % (
-                    zlib.crc32(_UNKNOWN_OPERATION), _CORS if cors else b""), _UNKNOWN_OPERATION
-        # the answer's content type is the request's
-        head = _PLAIN_JSON_HEAD if ctype == b"application/json" else _JSON_HEAD
+                return 404, b"x-amzn-RequestId: %s\r\nx-amz-crc32: %d\r\n%s" % (
+                    request_id, zlib.crc32(_UNKNOWN_OPERATION), _CORS if cors else b""), \
+                    _UNKNOWN_OPERATION
+        # the answer's content type: application/x-amz-json-1.0 when the
+        # request says so, else application/json (also with none)
+        head = _JSON_HEAD if ctype == _AMZ_JSON else _PLAIN_JSON_HEAD
         params = None
         if raw:
             try:
@@ -259,9 +266,13 @@ def _cors_preflight(headers: dict) -> bytes:
     asked = headers.get(b"access-control-request-headers", b"")
     if b"\r" in asked or b"\n" in asked:
         asked = b""
-    return _CORS + (b"Access-Control-Allow-Methods: POST, GET, OPTIONS\r\n"
+    method = headers.get(b"access-control-request-method", b"")
+    if b"\r" in method or b"\n" in method:
+        method = b""
+    return _CORS + (b"Access-Control-Allow-Methods: %s\r\n"
                     b"Access-Control-Allow-Headers: %s\r\n"
-                    b"Access-Control-Max-Age: 172800\r\n" % (asked or b"*"))
+                    b"Access-Control-Max-Age: 172800\r\n"
+                    % (method or b"POST, GET, OPTIONS", asked or b"*"))
 
 
 # -- authentication (parsed; verification comes with the security issue) -----

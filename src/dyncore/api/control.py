@@ -285,7 +285,13 @@ def _gsi_updates(db, p: dict) -> None:
 
 
 def delete_table(db, p: dict, form: int) -> dict:
-    return {"TableDescription": _times(db.delete_table(p["TableName"]), form)}
+    name = p["TableName"]
+    try:
+        desc = db.delete_table(name)
+    except ResourceNotFoundException:
+        raise ResourceNotFoundException(
+            f"Requested resource not found: Table: {name} not found") from None
+    return {"TableDescription": _times(desc, form)}
 
 
 # -- tags ----------------------------------------------------------------------

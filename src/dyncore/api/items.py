@@ -772,7 +772,13 @@ def batch_write_item(db, p: dict, form: int) -> dict:
         for req in reqs:
             put = req.get("PutRequest")
             if put is not None:  # (a request with both: the put, as DynamoDB does)
-                h, k, v, size = schema.encode_item(put["Item"], form)
+                try:
+                    h, k, v, size = schema.encode_item(put["Item"], form)
+                except ValidationException as e:
+                    if "Missing the key" in e.message:   # BatchWriteItem's wording
+                        raise ValidationException(
+                            "The provided key element does not match the schema") from None
+                    raise
             else:
                 h, k = schema.encode_key(req["DeleteRequest"]["Key"], form)
                 v, size = None, 0

@@ -64,6 +64,7 @@ _WRITE_CHECKS = (
     "One or more parameter values were invalid: An string set  may not be empty",
     "One or more parameter values were invalid: An number set  may not be empty",
     "One or more parameter values were invalid: An binary set  may not be empty",
+    "One or more parameter values were invalid: Binary sets should not be empty",
     "Invalid UpdateExpression: The expression can not be empty",
     'Invalid UpdateExpression: The "',      # a clause used twice
     "Invalid UpdateExpression: Two document paths",
@@ -88,7 +89,7 @@ def framework_message(operation: str, message: str) -> str | None:
     if checks is None:
         return None
     if checks is _WRITE_CHECKS and message.startswith(_EAV_WRAPPER) and \
-            message.endswith("may not be empty"):
+            message.endswith(("may not be empty", "should not be empty")):
         message = message[len(_EAV_WRAPPER):]
     if message.startswith(checks):
         return FRAMEWORK_PREFIX + message

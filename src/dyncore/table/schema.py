@@ -263,7 +263,9 @@ def check_gsis(gsis: list, defined: list[str], table_keys: list, mode: str,
         names.add(name)
         ks = check_key_schema(g["KeySchema"], defined, multi)
         proj = g["Projection"]
-        ptype = proj.get("ProjectionType") or "ALL"
+        ptype = proj.get("ProjectionType")
+        if ptype is None:
+            raise ValidationException(_INVALID + "Unknown ProjectionType: null")
         nka = proj.get("NonKeyAttributes")
         if ptype == "INCLUDE":
             if not nka:
