@@ -170,8 +170,8 @@ def check_condition(plan, p: dict, old: bytes | None, form: int,
 def put_item(db, p: dict, form: int, plan=None) -> dict:
     if plan is None:
         plan = exprs.plan("PutItem", p, form)
+    all_old, want = _return_old(p)   # (checked before the table is looked for)
     t = db.table(p["TableName"])
-    all_old, want = _return_old(p)
     h, key, value, size = t.schema.encode_item(p["Item"], form)
     cap = t.capacity
     units = write_units(size)
@@ -214,8 +214,8 @@ def get_item(db, p: dict, form: int) -> dict:
 def delete_item(db, p: dict, form: int, plan=None) -> dict:
     if plan is None:
         plan = exprs.plan("DeleteItem", p, form)
+    all_old, want = _return_old(p)   # (checked before the table is looked for)
     t = db.table(p["TableName"])
-    all_old, want = _return_old(p)
     h, key = t.schema.encode_key(p["Key"], form)
     cap = t.capacity
     if plan.condition is None:

@@ -11,7 +11,7 @@ botocore labels its ClientError. The embedded client, the resource Table and
 from __future__ import annotations
 
 from dyncore import _core
-from dyncore.api import capacity, control, exprs, items, transact, ttl
+from dyncore.api import capacity, control, exprs, items, precheck, transact, ttl
 from dyncore.api.validate import deep_client_report, json_attribute_values
 from dyncore.errors import (ClosedError, DynamoDBError, ParamValidationError,
                             ResourceNotFoundException, ValidationException)
@@ -238,6 +238,15 @@ class Service:
                     raise ParamValidationError(report) from None
             if isinstance(e, TypeError):
                 raise
+            if isinstance(e, ResourceNotFoundException) and operation in precheck.CHECKED:
+                # DynamoDB checks the request's values before it looks for
+                # the table: a bad value wins over the missing table
+                try:
+                    precheck.check_values(operation, params, form)
+                except ValidationException as v:
+                    e = v
+                except (TypeError, ValueError, AttributeError):
+                    pass
             if isinstance(e, ValidationException):
                 message = framework_message(operation, e.message)
                 if message is not None:

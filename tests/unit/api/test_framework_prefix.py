@@ -168,3 +168,31 @@ def test_batch_get_answers_at_most_16_mb(c):
     assert sum(len(i["d"]["S"]) for i in got) <= 16 << 20
     assert {i["pk"]["S"] for i in got} | {k["pk"]["S"] for k in left} == \
         {k["pk"]["S"] for k in keys}
+
+
+@pytest.mark.parametrize("op,params,want", [
+    ("get_item", {"Key": {"a": {"N": "1e126"}}},
+     "Number overflow. Attempting to store a number with magnitude larger than supported "
+     "range"),
+    ("put_item", {"Item": {"a": {"S": "x" * (400 * 1024)}}},
+     "Item size has exceeded the maximum allowed size"),
+    ("put_item", {"Item": {"a": {"S": "x"}}, "ReturnValues": "ALL_NEW"},
+     "Return values set to invalid value"),
+    ("delete_item", {"Key": {"a": {"NS": []}}},
+     "One or more parameter values were invalid: An number set  may not be empty"),
+    ("query", {"KeyConditions": {"a": {"ComparisonOperator": "EQ", "AttributeValueList": []}}},
+     "One or more parameter values were invalid: Invalid number of argument(s) for the EQ "
+     "ComparisonOperator"),
+    ("batch_write_item", None, "Item size has exceeded the maximum allowed size"),
+])
+def test_bad_values_are_reported_before_a_missing_table(c, op, params, want):
+    if op == "batch_write_item":
+        kw = {"RequestItems": {"nosuchtable": [{"PutRequest": {"Item": {
+            "a": {"S": "x" * (400 * 1024)}}}}]}}
+    else:
+        kw = dict(params, TableName="nosuchtable")
+    msg = message(getattr(c, op), **kw)
+    assert msg.endswith(want)
+    # and a good request to the missing table is ResourceNotFoundException
+    with pytest.raises(c.exceptions.ResourceNotFoundException):
+        c.get_item(TableName="nosuchtable", Key={"a": {"N": "1"}})
