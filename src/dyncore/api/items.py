@@ -563,30 +563,48 @@ def _index_key_range(idx, kc, form: int) -> KeyRange:
     raise ValidationException("Query key condition not supported")
 
 
+# ExclusiveStartKey that does not fit the key schema (attributes missing,
+# extra or of another type): "The provided starting key is invalid", except a
+# Scan of a table, which adds ": The provided key element does not match the
+# schema"; a bad value in it: the value's message after "...is invalid: "
+# (dynalite's recordings, and other emulators' captures of DynamoDB).
+_START_INVALID = "The provided starting key is invalid"
+_SCHEMA_MISMATCH = frozenset((
+    "The provided key element does not match the schema",
+    "One or more parameter values were invalid: Condition parameter type does not match "
+    "schema type"))
+
+
+def _bad_start(message: str, table_scan: bool) -> ValidationException:
+    if message in _SCHEMA_MISMATCH:
+        return ValidationException(
+            _START_INVALID + ": The provided key element does not match the schema"
+            if table_scan else _START_INVALID)
+    return ValidationException(f"{_START_INVALID}: {message}")
+
+
 def _index_start_key(t, idx, p: dict, form: int) -> bytes | None:
     """An index's ExclusiveStartKey (index keys and base keys) as an entry key."""
     esk = p.get("ExclusiveStartKey")
     if esk is None:
         return None
+    if set(esk) != set(t.key_names) | set(idx.key_names):
+        raise ValidationException(_START_INVALID)
     try:
-        names = set(t.key_names) | set(idx.key_names)
-        if set(esk) != names:
-            raise ValidationException(
-                "The provided key element does not match the schema")   # [verify]
         _, base = t.schema.encode_key({k: esk[k] for k in t.key_names}, form)
         return idx.entry_key(esk, form) + base[8:]
     except ValidationException as e:
-        raise ValidationException(f"The provided starting key is invalid: {e.message}") from None
+        raise _bad_start(e.message, False) from None
 
 
-def _start_key(t, p: dict, form: int) -> bytes | None:
+def _start_key(t, p: dict, form: int, table_scan: bool = False) -> bytes | None:
     esk = p.get("ExclusiveStartKey")
     if esk is None:
         return None
     try:
         return t.schema.encode_key(esk, form)[1]
     except ValidationException as e:
-        raise ValidationException(f"The provided starting key is invalid: {e.message}") from None
+        raise _bad_start(e.message, table_scan) from None
 
 
 def _query_filter_keys(t, p: dict, plan) -> None:
@@ -607,13 +625,13 @@ def query(db, p: dict, form: int) -> dict:
     if idx is not None:
         return _query_index(t, idx, p, plan, form)
     select = _select(p, False, plan.projection)
+    start = _start_key(t, p, form)   # (DynamoDB checks it before the key condition)
     pk_value, sk_op, sk_values = key_condition_of(t, p, plan)
     # expression values are in client form, KeyConditions' in the request's
     vform = form if plan.key_condition is None else _CLIENT
     _query_filter_keys(t, p, plan)
     rng = key_range(t, pk_value, sk_op, sk_values, vform)
     reverse = p.get("ScanIndexForward") is False
-    start = _start_key(t, p, form)
     if start is not None:
         rng = _after_start(rng, start, t.schema.pk_prefix(pk_value, vform)[1], reverse)
     if rng.end is not None and rng.start >= rng.end:
@@ -637,12 +655,12 @@ def _after_start(rng: KeyRange, start: bytes, prefix: bytes, reverse: bool) -> K
 def _query_index(t, idx, p: dict, plan, form: int) -> dict:
     view = _IndexView(t, idx)
     select = _select(p, True, plan.projection)
+    start = _index_start_key(t, idx, p, form)
     kc = index_key_condition_of(idx, p, plan)
     vform = form if plan.key_condition is None else _CLIENT
     _query_filter_keys(view, p, plan)
     rng = _index_key_range(idx, kc, vform)
     reverse = p.get("ScanIndexForward") is False
-    start = _index_start_key(t, idx, p, form)
     prefix = idx.key_prefix(kc.pk_values, vform)
     if start is not None:
         rng = _after_start(rng, start, prefix, reverse)
@@ -675,7 +693,8 @@ def scan(db, p: dict, form: int) -> dict:
         lo, hi = segment_range(seg, total)
         start = hash_bytes(lo) if lo else None
         end = hash_bytes(hi + 1) if hi + 1 < (1 << 64) else None
-    esk = _start_key(t, p, form) if idx is None else _index_start_key(t, idx, p, form)
+    esk = _start_key(t, p, form, table_scan=True) if idx is None else \
+        _index_start_key(t, idx, p, form)
     if esk is not None:
         if total is not None and total > 1:
             h = int.from_bytes(esk[:8], "big")

@@ -196,3 +196,22 @@ def test_bad_values_are_reported_before_a_missing_table(c, op, params, want):
     # and a good request to the missing table is ResourceNotFoundException
     with pytest.raises(c.exceptions.ResourceNotFoundException):
         c.get_item(TableName="nosuchtable", Key={"a": {"N": "1"}})
+
+
+def test_exclusive_start_key_messages(c):
+    q = dict(TableName=T, KeyConditionExpression="pk = :p",
+             ExpressionAttributeValues={":p": {"S": "a"}})
+    S = "The provided starting key is invalid"
+    # a key that does not fit the schema: bare for Query, checked before
+    # the key condition (a missing key condition attribute is not reported)
+    assert message(c.query, ExclusiveStartKey={}, **q) == S
+    assert message(c.query, ExclusiveStartKey={"pk": {"N": "1"}}, **q) == S
+    assert message(c.query, ExclusiveStartKey={"pk": {"S": "a"}, "x": {"S": "b"}},
+                   TableName=T, KeyConditionExpression="zz = :p",
+                   ExpressionAttributeValues={":p": {"S": "a"}}) == S
+    # a Scan of a table says why
+    assert message(c.scan, TableName=T, ExclusiveStartKey={"pk": {"N": "1"}}) == \
+        S + ": The provided key element does not match the schema"
+    # a bad value: its own message after the lead
+    assert message(c.scan, TableName=T, ExclusiveStartKey={"pk": {"S": "a", "N": "1"}}) \
+        .startswith(S + ": Supplied AttributeValue has more than one datatypes set")
