@@ -34,6 +34,7 @@ __all__ = ["put_item", "get_item", "delete_item", "update_item", "query", "scan"
            "projected", "updated_item"]
 
 BATCH_GET_BYTES = 16 << 20
+_INDEX_KEY_TYPE = "One or more parameter values were invalid: Type mismatch for Index Key"
 _INDEX_KEY_EMPTY = ("One or more parameter values are not valid. A value specified for a "
                     "secondary index key is not supported.")
 _CLIENT = _core.FORM_CLIENT
@@ -196,9 +197,26 @@ def projected(raw: bytes, projection, form: int) -> dict:
     return _from_client(project(_decode(raw, _CLIENT), projection.paths), form)
 
 
+def _scalar_index_keys(t, paths, label: str) -> None:
+    """A path into a key attribute of table t (label "Key") or of one of
+    its indexes ("IndexKey"; also the table's keys when label is "Key")
+    is refused: key attributes are scalars."""
+    keys = set(t.key_names) if label == "Key" else set()
+    index_keys = {k for idx in t.indexes.values() for k in idx.key_names} - set(t.key_names)
+    for path in paths:
+        name = path.elements[0]
+        if len(path.elements) > 1 and (name in keys or name in index_keys):
+            which = "Key" if name in keys else "IndexKey"
+            raise ValidationException(
+                "Key attributes must be scalars; list random access '[]' and map lookup '.' "
+                f"are not allowed: {which}: {name}")
+
+
 def get_item(db, p: dict, form: int) -> dict:
     plan = exprs.plan("GetItem", p, form)
     t = db.table(p["TableName"])
+    if plan.projection is not None:
+        _scalar_index_keys(t, plan.projection.paths, "Key")
     h, key = t.schema.encode_key(p["Key"], form)
     v = t.store.get(h, key)
     units = read_units(_size(v), bool(p.get("ConsistentRead")))
@@ -266,6 +284,8 @@ def update_item(db, p: dict, form: int, plan=None) -> dict:
     t = db.table(p["TableName"])
     if plan.update is not None:
         check_update_keys(plan.update, t.key_names)
+        if t.indexes:
+            _scalar_index_keys(t, [a.path for a in plan.update.actions], "IndexKey")
     rv = p.get("ReturnValues") or "NONE"
     h, key = t.schema.encode_key(p["Key"], form)
     cap = t.capacity
@@ -283,7 +303,10 @@ def update_item(db, p: dict, form: int, plan=None) -> dict:
     try:
         old, old_item, new_item, value = t.store.read_modify_write(h, key, change)
     except ValidationException as e:
-        if e.message.startswith(_INDEX_KEY_EMPTY):   # DynamoDB's wording for an update
+        if e.message.startswith(_INDEX_KEY_TYPE):   # DynamoDB's wording for an update
+            raise ValidationException("The update expression attempted to update the "
+                                      "secondary index key to unsupported type") from None
+        if e.message.startswith(_INDEX_KEY_EMPTY):
             what = "string" if "empty string" in e.message else "binary"
             raise ValidationException(
                 "One or more parameter values are not valid. The update expression attempted "
@@ -794,7 +817,8 @@ def batch_write_item(db, p: dict, form: int) -> dict:
                 try:
                     h, k, v, size = schema.encode_item(put["Item"], form)
                 except ValidationException as e:
-                    if "Missing the key" in e.message:   # BatchWriteItem's wording
+                    if "Missing the key" in e.message or \
+                            "Type mismatch for key" in e.message:   # BatchWriteItem's wording
                         raise ValidationException(
                             "The provided key element does not match the schema") from None
                     raise

@@ -1,13 +1,16 @@
-"""The value checks DynamoDB makes before it looks for the table.
+"""The value checks DynamoDB makes first: before it looks for the table,
+and before its other checks of the request.
 
 DynamoDB validates a request's attribute values (numbers, data types, empty
 sets, an item's size) and its legacy conditions' shape before it resolves
 the table, so a request to a missing table that also carries a bad value
 gets the ValidationException, not ResourceNotFoundException (dynalite's
 recordings of DynamoDB). dyncore's handlers look the table up first and
-check values against its key schema; when that lookup fails, Service.call
-runs `check_values` to report what DynamoDB would have reported first.
-Nothing here needs a key schema.
+check values against its key schema; when that lookup fails, or another
+check refuses the request, Service.call runs `check_values` to report what
+DynamoDB would have reported first (a bad value wins over, say, an empty
+ExpressionAttributeNames or a malformed Expected). Nothing here needs a key
+schema.
 """
 from __future__ import annotations
 
@@ -54,20 +57,43 @@ def _conditions(conds, form: int, in_query: bool) -> None:
 
 def _put_item(p, form):
     _item(p.get("Item"), form)
+    _expected(p, form)
+
+
+def _expected(p, form):
+    for cond in (p.get("Expected") or {}).values():
+        if isinstance(cond, dict):
+            for v in ([cond["Value"]] if cond.get("Value") is not None else []) + \
+                    list(cond.get("AttributeValueList") or ()):
+                _core.value_size(v, form)
 
 
 def _key(p, form):
     _values(p.get("Key"), form)
+    _expected(p, form)
+
+
+def _start(p, form):
+    try:
+        _values(p.get("ExclusiveStartKey"), form)
+    except ValidationException as e:
+        raise ValidationException(f"The provided starting key is invalid: {e.message}") \
+            from None
 
 
 def _query(p, form):
-    _values(p.get("ExclusiveStartKey"), form)
-    _conditions(p.get("KeyConditions"), form, True)
+    kc = p.get("KeyConditions")
+    # (a table's key has 1 or 2 attributes; a global index's up to 8, so
+    # only the empty map is refused here)
+    if isinstance(kc, dict) and not kc:
+        raise ValidationException("Conditions can be of length 1 or 2 only")
+    _start(p, form)
+    _conditions(kc, form, True)
     _conditions(p.get("QueryFilter"), form, True)
 
 
 def _scan(p, form):
-    _values(p.get("ExclusiveStartKey"), form)
+    _start(p, form)
     _conditions(p.get("ScanFilter"), form, False)
 
 

@@ -238,9 +238,10 @@ class Service:
                     raise ParamValidationError(report) from None
             if isinstance(e, TypeError):
                 raise
-            if isinstance(e, ResourceNotFoundException) and operation in precheck.CHECKED:
+            if isinstance(e, (ResourceNotFoundException, ValidationException)) and \
+                    operation in precheck.CHECKED:
                 # DynamoDB checks the request's values before it looks for
-                # the table: a bad value wins over the missing table
+                # the table or checks the rest: a bad value wins
                 try:
                     precheck.check_values(operation, params, form)
                 except ValidationException as v:

@@ -117,7 +117,13 @@ def _prepare_write(db, i: int, entry: dict, form: int) -> _Action:
     plan = exprs.plan(op, r, form)
     t = db.table(r["TableName"])
     if kind == "Put":
-        h, key, value, size = t.schema.encode_item(r["Item"], form)
+        try:
+            h, key, value, size = t.schema.encode_item(r["Item"], form)
+        except ValidationException as e:
+            if "Missing the key" in e.message or "Type mismatch for key" in e.message:
+                raise ValidationException(   # a transaction's wording, as BatchWriteItem's
+                    "The provided key element does not match the schema") from None
+            raise
         return _Action(kind, r, plan, t, h, key, value, size)
     try:
         h, key = t.schema.encode_key(r["Key"], form)

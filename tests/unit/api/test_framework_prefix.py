@@ -215,3 +215,40 @@ def test_exclusive_start_key_messages(c):
     # a bad value: its own message after the lead
     assert message(c.scan, TableName=T, ExclusiveStartKey={"pk": {"S": "a", "N": "1"}}) \
         .startswith(S + ": Supplied AttributeValue has more than one datatypes set")
+
+
+def test_key_attributes_are_scalars(tmp_path):
+    db = dyncore.open(tmp_path / "k", sync="none")
+    try:
+        c = db.client()
+        c.create_table(TableName="sca", BillingMode="PAY_PER_REQUEST",
+                       KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+                       AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"},
+                                             {"AttributeName": "g", "AttributeType": "S"}],
+                       GlobalSecondaryIndexes=[{"IndexName": "byG", "Projection": {
+                           "ProjectionType": "ALL"},
+                           "KeySchema": [{"AttributeName": "g", "KeyType": "HASH"}]}])
+        c.put_item(TableName="sca", Item={"pk": {"S": "a"}, "g": {"S": "x"}})
+        lead = "Key attributes must be scalars; list random access '[]' and map lookup '.' " \
+               "are not allowed: "
+        assert message(c.get_item, TableName="sca", Key={"pk": {"S": "a"}},
+                       ProjectionExpression="pk.b") == lead + "Key: pk"
+        assert message(c.get_item, TableName="sca", Key={"pk": {"S": "a"}},
+                       ProjectionExpression="g[1]") == lead + "IndexKey: g"
+        assert message(c.update_item, TableName="sca", Key={"pk": {"S": "a"}},
+                       UpdateExpression="SET g.b = :v",
+                       ExpressionAttributeValues={":v": {"S": "y"}}) == lead + "IndexKey: g"
+        assert message(c.update_item, TableName="sca", Key={"pk": {"S": "a"}},
+                       UpdateExpression="SET g = :v",
+                       ExpressionAttributeValues={":v": {"N": "1"}}) == \
+            "The update expression attempted to update the secondary index key to " \
+            "unsupported type"
+        # a transaction's Put without its key, and a Query with no key conditions
+        assert message(c.transact_write_items, TransactItems=[{"Put": {
+            "TableName": "sca", "Item": {"x": {"S": "1"}}}}]) == \
+            "The provided key element does not match the schema"
+        assert message(c.query, TableName="sca", KeyConditions={}) == \
+            "Conditions can be of length 1 or 2 only"
+        assert c.get_item(TableName="sca", Key={"pk": {"S": "a"}})["Item"]["g"] == {"S": "x"}
+    finally:
+        db.close()
