@@ -345,14 +345,20 @@ def test_ended_intents_are_deleted_in_batches_and_stale_ones_replay_harmlessly(t
         assert rows == want
 
 
+def one_past_the_limit(client, item, attr, limit, message):
+    """A string index key attribute of limit + 1 bytes is refused with
+    message; one of limit bytes is written (its value then "y" * limit)."""
+    with pytest.raises(ValidationException) as e:
+        client.put_item(TableName="tbl", Item=dict(item, **{attr: {"S": "y" * (limit + 1)}}))
+    assert e.value.message == message
+    client.put_item(TableName="tbl", Item=dict(item, **{attr: {"S": "y" * limit}}))
+
+
 def test_index_key_size_limits_and_empty_index_lists(client):
     create(client, [gsi()], attrs=[("pk", "S"), ("sk", "N"), ("g", "S"), ("gs", "N")])
     ok = {"pk": {"S": "a"}, "sk": {"N": "1"}, "gs": {"N": "1"}}
-    with pytest.raises(ValidationException) as e:
-        client.put_item(TableName="tbl", Item=dict(ok, g={"S": "x" * 2049}))
-    assert e.value.message == (P + "Size of hashkey has exceeded the maximum size limit "
-                               "of2048 bytes")
-    client.put_item(TableName="tbl", Item=dict(ok, g={"S": "x" * 2048}))
+    one_past_the_limit(client, ok, "g", 2048,
+                       P + "Size of hashkey has exceeded the maximum size limit of2048 bytes")
     # an empty index list is refused rather than ignored
     for member in ("GlobalSecondaryIndexes", "LocalSecondaryIndexes"):
         with pytest.raises(ValidationException) as e:
@@ -369,11 +375,8 @@ def test_index_sort_key_limit_and_update_wording(client):
     attrs = [("pk", "S"), ("sk", "N"), ("g", "S"), ("t", "S")]
     create(client, [gsi(keys=(("g", "HASH"), ("t", "RANGE")))], attrs=attrs)
     item = {"pk": {"S": "a"}, "sk": {"N": "1"}, "g": {"S": "x"}}
-    with pytest.raises(ValidationException) as e:
-        client.put_item(TableName="tbl", Item=dict(item, t={"S": "y" * 1025}))
-    assert e.value.message == (P + "Aggregated size of all range keys has exceeded the size "
-                               "limit of 1024 bytes")
-    client.put_item(TableName="tbl", Item=dict(item, t={"S": "y" * 1024}))
+    one_past_the_limit(client, item, "t", 1024, P + "Aggregated size of all range keys has "
+                       "exceeded the size limit of 1024 bytes")
     with pytest.raises(ValidationException) as e:
         client.update_item(TableName="tbl", Key={"pk": {"S": "a"}, "sk": {"N": "1"}},
                            UpdateExpression="SET t = :e",
