@@ -88,13 +88,12 @@ def _check_decrease(rec: dict, now: float) -> None:
 
 def update_table(db, p: dict, form: int) -> dict:
     name = p["TableName"]
-    for member in ("StreamSpecification", "SSESpecification",
-                   "ReplicaUpdates", "WarmThroughput"):
+    for member in ("StreamSpecification", "SSESpecification", "ReplicaUpdates"):
         if p.get(member):
             raise ValidationException(f"dyncore does not support {member} in UpdateTable yet")
     changes = [m for m in ("ProvisionedThroughput", "BillingMode", "TableClass",
                            "DeletionProtectionEnabled", "AttributeDefinitions",
-                           "OnDemandThroughput")
+                           "OnDemandThroughput", "WarmThroughput")
                if p.get(m) is not None]
     if p.get("GlobalSecondaryIndexUpdates") or p.get("BillingMode"):
         _check_switch_indexes(db, p)
@@ -141,6 +140,9 @@ def update_table(db, p: dict, form: int) -> dict:
                 "One or more parameter values were invalid: Cannot change the type of key "
                 f"attribute {d['AttributeName']}")  # [verify]
     odt = _schema.on_demand_throughput(p, mode)
+    warm = _schema.warm_throughput(p, "table", (rec.get("warm_read") or _schema.WARM_READ,
+                                                rec.get("warm_write") or _schema.WARM_WRITE)) \
+        if p.get("WarmThroughput") else {}
     now = db.clock.now()
     switches = [x for x in rec.get("ppr_switches") or () if now - x < PPR_SWITCH_WINDOW]
     if mode == "PAY_PER_REQUEST" and rec["billing_mode"] == "PROVISIONED" and \
@@ -170,6 +172,7 @@ def update_table(db, p: dict, form: int) -> dict:
                 r["gsis"] = [dict(g, max_read_request_units=None, max_write_request_units=None)
                              for g in r.get("gsis") or ()]
         r.update(odt)
+        r.update(warm)
         if down:
             r["decreases"] = [int(now // 86400), _schema.decreases_today(r, now) + 1]
             r["last_decrease"] = now

@@ -30,7 +30,7 @@ import uuid
 from dyncore.errors import ValidationException
 
 __all__ = ["record_from_create", "describe", "check_gsis", "describe_gsis", "key_names",
-           "ARN_PREFIX", "table_arn", "table_name_of_arn", "on_demand_throughput", "decreases_today"]
+           "ARN_PREFIX", "table_arn", "table_name_of_arn", "warm_throughput", "describe_warm", "on_demand_throughput", "decreases_today"]
 
 ARN_PREFIX = "arn:aws:dynamodb:local:000000000000:table/"
 _INVALID = "One or more parameter values were invalid: "
@@ -100,6 +100,37 @@ def on_demand_throughput(params: dict, mode: str) -> dict:
                 _INVALID + f"{member} must be -1 or greater than 0, given {v}")
         out[field] = None if v == -1 else int(v)
     return out
+
+
+# Every new table and global index starts warm for 12,000 reads and 4,000
+# writes a second (on-demand's initial throughput); WarmThroughput may ask
+# for more, never less.
+WARM_READ, WARM_WRITE = 12000, 4000
+
+
+def warm_throughput(params: dict, what: str, floor=(WARM_READ, WARM_WRITE)) -> dict:
+    """The record fields (warm_read, warm_write) of a request's
+    WarmThroughput for `what` ("table" or "index NAME"); absent members
+    keep `floor`, lower ones are refused."""
+    given = params.get("WarmThroughput") or {}
+    out = {}
+    for member, field, low in (("ReadUnitsPerSecond", "warm_read", floor[0]),
+                               ("WriteUnitsPerSecond", "warm_write", floor[1])):
+        v = given.get(member)
+        if v is not None and v < low:
+            raise ValidationException(
+                _INVALID + f"Requested {member} for WarmThroughput for {what} is lower than "
+                "initial throughput for OnDemand")   # [verify] moto's text
+        out[field] = low if v is None else int(v)
+    return out
+
+
+def describe_warm(record: dict, rcu: int = 0, wcu: int = 0) -> dict:
+    """WarmThroughput of DescribeTable for a table or index record: at
+    least its provisioned throughput."""
+    return {"ReadUnitsPerSecond": max(record.get("warm_read") or WARM_READ, rcu),
+            "WriteUnitsPerSecond": max(record.get("warm_write") or WARM_WRITE, wcu),
+            "Status": "ACTIVE"}
 
 
 def decreases_today(record: dict, now: float) -> int:
@@ -208,6 +239,7 @@ def record_from_create(params: dict, now: float) -> dict:
         "next_partition": 0,
         "gsis": gsis,
         "lsis": lsis,
+        **warm_throughput(params, "table"),
     }
 
 
@@ -296,8 +328,9 @@ def check_gsis(gsis: list, defined: list[str], table_keys: list, mode: str,
         rec = {"name": name, "key_schema": ks, "projection": ptype,
                "non_key": [a for a in (nka or ()) if a not in keys],
                "non_key_given": list(nka or ()), "rcu": rcu, "wcu": wcu}
-        if multi:   # a global index's OnDemandThroughput maxima
+        if multi:   # a global index's OnDemandThroughput maxima and warm throughput
             rec.update(on_demand_throughput(g, mode))
+            rec.update(warm_throughput(g, f"index {name}"))
         out.append(rec)
     return out
 
@@ -325,6 +358,8 @@ def describe_gsis(record: dict, counts: dict, member: str = "gsis") -> list[dict
         }
         if g.get("status") == "CREATING":
             d["Backfilling"] = True
+        if member == "gsis":
+            d["WarmThroughput"] = describe_warm(g, g["rcu"], g["wcu"])
         max_read, max_write = g.get("max_read_request_units"), g.get("max_write_request_units")
         if record["billing_mode"] == "PAY_PER_REQUEST" and (max_read or max_write):
             d["OnDemandThroughput"] = {"MaxReadRequestUnits": max_read or -1,
@@ -379,6 +414,7 @@ def describe(record: dict, item_count: int, size_bytes: int, status: str = "ACTI
         }
     if record.get("table_class"):
         desc["TableClassSummary"] = {"TableClass": record["table_class"]}
+    desc["WarmThroughput"] = describe_warm(record, record["rcu"], record["wcu"])
     if record.get("lsis"):
         desc["LocalSecondaryIndexes"] = [
             {k: v for k, v in d.items() if k in ("IndexName", "KeySchema", "Projection",

@@ -387,3 +387,24 @@ def test_index_sort_key_limit_and_update_wording(client):
         "for a key attribute cannot contain an empty string value.")
     got = client.get_item(TableName="tbl", Key={"pk": {"S": "a"}, "sk": {"N": "1"}})["Item"]
     assert got["t"] == {"S": "y" * 1024}
+
+
+def test_warm_throughput(client):
+    create(client, [gsi(WarmThroughput={"ReadUnitsPerSecond": 15000})],
+           WarmThroughput={"ReadUnitsPerSecond": 15000, "WriteUnitsPerSecond": 5000})
+    d = client.describe_table(TableName="tbl")["Table"]
+    assert d["WarmThroughput"] == {"ReadUnitsPerSecond": 15000, "WriteUnitsPerSecond": 5000,
+                                   "Status": "ACTIVE"}
+    assert d["GlobalSecondaryIndexes"][0]["WarmThroughput"] == {
+        "ReadUnitsPerSecond": 15000, "WriteUnitsPerSecond": 4000, "Status": "ACTIVE"}
+    client.update_table(TableName="tbl", WarmThroughput={"WriteUnitsPerSecond": 6000})
+    assert client.describe_table(TableName="tbl")["Table"]["WarmThroughput"][
+        "WriteUnitsPerSecond"] == 6000
+    for where in ("table", "index"):
+        kw = {"WarmThroughput": {"WriteUnitsPerSecond": 3000}}
+        with pytest.raises(ValidationException, match="lower than initial throughput"):
+            if where == "table":
+                create(client, [gsi()], name="cold", **kw)
+            else:
+                create(client, [gsi(**kw)], name="cold")
+    assert "cold" not in client.list_tables()["TableNames"]
