@@ -38,7 +38,7 @@ def _item(item, form: int) -> None:
         raise ValidationException("Item size has exceeded the maximum allowed size")
 
 
-def _conditions(conds, form: int, in_query: bool) -> None:
+def _conditions(conds, form: int) -> None:
     """Legacy KeyConditions / QueryFilter / ScanFilter: each value, and the
     number of values its operator takes."""
     for cond in (conds or {}).values():
@@ -49,7 +49,7 @@ def _conditions(conds, form: int, in_query: bool) -> None:
             _core.value_size(v, form)
         op = cond.get("ComparisonOperator")
         n = _LEGACY_ARITY.get(op)
-        if n is not None and op != "IN" and len(values) != n:
+        if n is not None and len(values) != n:
             raise ValidationException(
                 "One or more parameter values were invalid: Invalid number of argument(s) "
                 f"for the {op} ComparisonOperator")
@@ -88,13 +88,13 @@ def _query(p, form):
     if isinstance(kc, dict) and not kc:
         raise ValidationException("Conditions can be of length 1 or 2 only")
     _start(p, form)
-    _conditions(kc, form, True)
-    _conditions(p.get("QueryFilter"), form, True)
+    _conditions(kc, form)
+    _conditions(p.get("QueryFilter"), form)
 
 
 def _scan(p, form):
     _start(p, form)
-    _conditions(p.get("ScanFilter"), form, False)
+    _conditions(p.get("ScanFilter"), form)
 
 
 def _batch_get(p, form):
