@@ -538,8 +538,7 @@ class Database:
     def _backfill_checkpoint(self, t: TableHandle, idx: Index, start: bytes) -> None:
         """Make the index's entries so far durable, then record where the
         backfill goes on from."""
-        for part in idx.store.router.parts:
-            part.engine.flush()
+        idx.store.flush()
 
         def mark(r):
             r["gsis"] = [dict(g, backfill_from=start.hex()) if g["name"] == idx.name else g

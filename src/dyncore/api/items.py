@@ -81,6 +81,19 @@ def _conditional(cap, h: int, units: float, plan, p: dict, old, form: int) -> No
 # -- single items ----------------------------------------------------------------
 
 
+def encode_put(schema, item: dict, form: int):
+    """schema.encode_item for the Put of a BatchWriteItem or a transaction,
+    where a missing or mistyped key attribute is worded "The provided key
+    element does not match the schema" (PutItem names the attribute)."""
+    try:
+        return schema.encode_item(item, form)
+    except ValidationException as e:
+        if "Missing the key" in e.message or "Type mismatch for key" in e.message:
+            raise ValidationException(
+                "The provided key element does not match the schema") from None
+        raise
+
+
 def _return_old(p: dict) -> tuple[bool, bool]:
     """(ReturnValues is ALL_OLD, the old item must be read) for PutItem and
     DeleteItem; the old item's size also sets the write units charged."""
@@ -814,14 +827,7 @@ def batch_write_item(db, p: dict, form: int) -> dict:
         for req in reqs:
             put = req.get("PutRequest")
             if put is not None:  # (a request with both: the put, as DynamoDB does)
-                try:
-                    h, k, v, size = schema.encode_item(put["Item"], form)
-                except ValidationException as e:
-                    if "Missing the key" in e.message or \
-                            "Type mismatch for key" in e.message:   # BatchWriteItem's wording
-                        raise ValidationException(
-                            "The provided key element does not match the schema") from None
-                    raise
+                h, k, v, size = encode_put(schema, put["Item"], form)
             else:
                 h, k = schema.encode_key(req["DeleteRequest"]["Key"], form)
                 v, size = None, 0

@@ -18,8 +18,8 @@ import json
 from dyncore import _core
 from dyncore.api import exprs
 from dyncore.api.capacity import READ, WRITE, consumed, consumed_list, wanted
-from dyncore.api.items import (THROTTLED, check_condition, index_groups, projected,
-                               size_range, updated_item)
+from dyncore.api.items import (THROTTLED, check_condition, encode_put, index_groups,
+                               projected, size_range, updated_item)
 from dyncore.errors import (ConditionalCheckFailedException,
                             IdempotentParameterMismatchException,
                             ItemCollectionSizeLimitExceededException,
@@ -117,13 +117,7 @@ def _prepare_write(db, i: int, entry: dict, form: int) -> _Action:
     plan = exprs.plan(op, r, form)
     t = db.table(r["TableName"])
     if kind == "Put":
-        try:
-            h, key, value, size = t.schema.encode_item(r["Item"], form)
-        except ValidationException as e:
-            if "Missing the key" in e.message or "Type mismatch for key" in e.message:
-                raise ValidationException(   # a transaction's wording, as BatchWriteItem's
-                    "The provided key element does not match the schema") from None
-            raise
+        h, key, value, size = encode_put(t.schema, r["Item"], form)
         return _Action(kind, r, plan, t, h, key, value, size)
     try:
         h, key = t.schema.encode_key(r["Key"], form)

@@ -355,6 +355,11 @@ class TableStore:
                 return
             cur = p_start
 
+    def flush(self) -> None:
+        """Write every partition's memtable to a table file (durable)."""
+        for part in list(self.router.parts):
+            part.engine.flush()
+
     # -- sizes ----------------------------------------------------------------
 
     def count(self, counter) -> tuple[int, int]:

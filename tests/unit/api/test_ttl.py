@@ -6,15 +6,8 @@ import pytest
 import dyncore
 from dyncore import _core
 from dyncore.api.service import HANDLERS, Service
-from dyncore.clock import ManualClock
 from dyncore.errors import ParamValidationError, ResourceNotFoundException, ValidationException
-
-T0 = 1_700_000_000.0
-
-
-@pytest.fixture
-def clock():
-    return ManualClock(T0)
+from tests.unit.clocked import T0, clock  # noqa: F401 - the ManualClock fixture
 
 
 @pytest.fixture
